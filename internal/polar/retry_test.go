@@ -1,0 +1,399 @@
+package polar
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// failFirst answers the first `failures` requests with status, the next ones with success.
+func failFirst(failures, status, success int) func(http.ResponseWriter, *http.Request, int) {
+	return func(w http.ResponseWriter, _ *http.Request, n int) {
+		if n <= failures {
+			respond(w, status, `{"detail":"try again"}`)
+			return
+		}
+		respond(w, success, dashboardMeterJSON)
+	}
+}
+
+var anyMeter = MeterCreate{Name: "abc", Filter: Filter{Conjunction: ConjunctionAnd}, Aggregation: Aggregation{Func: AggregationCount}}
+
+func TestRateLimitWaitsForRetryAfter(t *testing.T) {
+	fake := startFake(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+		if n == 1 {
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusTooManyRequests) // Polar's 429 has an empty body
+			return
+		}
+		respond(w, http.StatusOK, dashboardMeterJSON)
+	})
+	start := time.Now()
+	if _, err := fake.client(t).GetMeter(context.Background(), "m1"); err != nil {
+		t.Fatal(err)
+	}
+	if elapsed := time.Since(start); elapsed < 950*time.Millisecond {
+		t.Errorf("retried after %v, before Retry-After", elapsed)
+	}
+	if n := len(fake.requests()); n != 2 {
+		t.Errorf("%d requests", n)
+	}
+}
+
+func TestRetriesByMethodAndStatus(t *testing.T) {
+	ctx := context.Background()
+	get := func(c *Client) error { _, err := c.GetMeter(ctx, "m1"); return err }
+	patch := func(c *Client) error {
+		_, err := c.UpdateMeter(ctx, "m1", MeterUpdate{Name: ptr("Renamed")})
+		return err
+	}
+	post := func(c *Client) error { _, err := c.CreateMeter(ctx, anyMeter); return err }
+	list := func(c *Client) error { _, err := c.ListMeters(ctx, ListMetersParams{}); return err }
+
+	tests := []struct {
+		name         string
+		call         func(*Client) error
+		answer       func(http.ResponseWriter, *http.Request, int)
+		requests     int
+		kind         ErrorKind // 0: success
+		maybeApplied bool
+	}{
+		{"GET retried after two 502s", get, failFirst(2, 502, 200), 3, 0, false},
+		{"list retried after a 500", list, func(w http.ResponseWriter, r *http.Request, n int) {
+			if n == 1 {
+				respond(w, 500, "")
+				return
+			}
+			pagedMeters(t, 3)(w, r, n)
+		}, 2, 0, false},
+		{"PATCH retried after a 503", patch, failFirst(1, 503, 200), 2, 0, false},
+		{"POST not retried after a 502", post, failFirst(1, 502, 201), 1, KindServer, true},
+		{"POST retried after a 429", post, failFirst(1, 429, 201), 2, 0, false},
+		{"PATCH retried after a 429", patch, failFirst(2, 429, 200), 3, 0, false},
+		{"GET not retried after a 404", get, failFirst(1, 404, 200), 1, KindNotFound, false},
+		{"PATCH not retried after a 422", patch, failFirst(1, 422, 200), 1, KindValidation, false},
+		{"POST not retried after a 401", post, failFirst(1, 401, 201), 1, KindUnauthorized, false},
+		{"GET not retried after a 403", get, failFirst(1, 403, 200), 1, KindForbidden, false},
+		{"PATCH not retried after a 400", patch, failFirst(1, 400, 200), 1, KindUnexpected, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fake := startFake(t, tt.answer)
+			err := tt.call(fake.client(t))
+			if n := len(fake.requests()); n != tt.requests {
+				t.Errorf("%d requests, want %d", n, tt.requests)
+			}
+			if tt.kind == 0 {
+				if err != nil {
+					t.Errorf("got %v", err)
+				}
+				return
+			}
+			apiErr, ok := AsAPIError(err)
+			if !ok || apiErr.Kind != tt.kind || apiErr.MaybeApplied != tt.maybeApplied || apiErr.Attempts != tt.requests {
+				t.Errorf("got %#v, want kind %v maybe applied %v", err, tt.kind, tt.maybeApplied)
+			}
+		})
+	}
+}
+
+func TestRetriedRequestsResendTheSameBody(t *testing.T) {
+	fake := startFake(t, failFirst(2, 503, 200))
+	if _, err := fake.client(t).UpdateMeter(context.Background(), "m1", MeterUpdate{Name: ptr("Renamed")}); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range fake.requests() {
+		if r.Body != `{"name":"Renamed"}` || r.ContentLength != int64(len(r.Body)) {
+			t.Errorf("attempt sent %q with Content-Length %d", r.Body, r.ContentLength)
+		}
+	}
+}
+
+// refusedAddress returns an address nothing listens on.
+func refusedAddress(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+// refusingFirstDials returns an HTTP client whose first `refusals` dials go to an address that
+// refuses connections, and later ones to the real address.
+func refusingFirstDials(t *testing.T, refusals int32) *http.Client {
+	refused := refusedAddress(t)
+	var dials atomic.Int32
+	var dialer net.Dialer
+	return &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if dials.Add(1) <= refusals {
+				addr = refused
+			}
+			return dialer.DialContext(ctx, network, addr)
+		},
+	}}
+}
+
+func TestPostIsRetriedWhenTheConnectionWasRefused(t *testing.T) {
+	fake := startFake(t, answerWith(http.StatusCreated, dashboardMeterJSON))
+	c := fake.client(t, func(cfg *Config) { cfg.HTTPClient = refusingFirstDials(t, 2) })
+	if _, err := c.CreateMeter(context.Background(), anyMeter); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(fake.requests()); n != 1 {
+		t.Errorf("%d requests reached the server", n)
+	}
+}
+
+func TestPostGivesUpOnARefusedConnectionWithoutMaybeApplied(t *testing.T) {
+	c, err := NewClient(Config{
+		BaseURL: "http://" + refusedAddress(t), Token: testToken,
+		Retry: RetryPolicy{MaxElapsed: 50 * time.Millisecond, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.CreateMeter(context.Background(), anyMeter)
+	apiErr, ok := AsAPIError(err)
+	if !ok || apiErr.Kind != KindNetwork || apiErr.MaybeApplied || apiErr.Attempts < 2 || apiErr.StatusCode != 0 {
+		t.Fatalf("got %#v", err)
+	}
+	if !strings.Contains(err.Error(), "connection refused") || !strings.Contains(err.Error(), "gave up after") {
+		t.Errorf("Error() = %s", err)
+	}
+}
+
+// dropAfterReading reads the request, then closes the connection without answering.
+func dropAfterReading(w http.ResponseWriter, _ *http.Request, _ int) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err == nil {
+		conn.Close()
+	}
+}
+
+// resetAfterReading reads the request, then resets the connection (a *net.OpError "read" on the client).
+func resetAfterReading(w http.ResponseWriter, _ *http.Request, _ int) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err == nil {
+		conn.(*net.TCPConn).SetLinger(0)
+		conn.Close()
+	}
+}
+
+func TestPostIsNotRetriedWhenTheConnectionDropsAfterSending(t *testing.T) {
+	for name, drop := range map[string]func(http.ResponseWriter, *http.Request, int){"closed": dropAfterReading, "reset": resetAfterReading} {
+		t.Run(name, func(t *testing.T) {
+			fake := startFake(t, drop)
+			_, err := fake.client(t).CreateMeter(context.Background(), anyMeter)
+			apiErr, ok := AsAPIError(err)
+			if !ok || apiErr.Kind != KindNetwork || !apiErr.MaybeApplied {
+				t.Fatalf("got %#v", err)
+			}
+			if n := len(fake.requests()); n != 1 {
+				t.Errorf("%d requests", n)
+			}
+			if !strings.Contains(err.Error(), "may have been applied") {
+				t.Errorf("Error() = %s", err)
+			}
+		})
+	}
+}
+
+func TestGetIsRetriedWhenTheConnectionDrops(t *testing.T) {
+	fake := startFake(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		if n == 1 {
+			dropAfterReading(w, r, n)
+			return
+		}
+		respond(w, http.StatusOK, dashboardMeterJSON)
+	})
+	if _, err := fake.client(t).GetMeter(context.Background(), "m1"); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(fake.requests()); n != 2 {
+		t.Errorf("%d requests", n)
+	}
+}
+
+func TestPostIsNotRetriedAfterATimeout(t *testing.T) {
+	fake := startFake(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(time.Second):
+		}
+	})
+	c := fake.client(t, func(cfg *Config) { cfg.HTTPClient = &http.Client{Timeout: 50 * time.Millisecond} })
+	_, err := c.CreateMeter(context.Background(), anyMeter)
+	apiErr, ok := AsAPIError(err)
+	if !ok || apiErr.Kind != KindNetwork || !apiErr.MaybeApplied {
+		t.Fatalf("got %#v", err)
+	}
+	if n := len(fake.requests()); n != 1 {
+		t.Errorf("%d requests", n)
+	}
+}
+
+func TestCancellingDuringAWaitReturnsAtOnce(t *testing.T) {
+	fake := startFake(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+		w.Header().Set("Retry-After", "60")
+		w.WriteHeader(http.StatusTooManyRequests)
+	})
+	c := fake.client(t, func(cfg *Config) { cfg.Retry.MaxElapsed = time.Hour })
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(30*time.Millisecond, cancel)
+	start := time.Now()
+	_, err := c.GetMeter(ctx, "m1")
+	if elapsed := time.Since(start); elapsed > 130*time.Millisecond {
+		t.Errorf("returned %v after the start, long after the cancellation", elapsed)
+	}
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("got %v, want it to wrap context.Canceled", err)
+	}
+	const want = "polar: GET /v1/meters/m1: 429 Too Many Requests; gave up after 1 attempt: context canceled"
+	if err == nil || err.Error() != want {
+		t.Errorf("Error():\n got %v\nwant %s", err, want)
+	}
+}
+
+func TestCancellingDuringARequestStopsWithoutRetrying(t *testing.T) {
+	fake := startFake(t, func(_ http.ResponseWriter, r *http.Request, _ int) { <-r.Context().Done() })
+	logger := &recordingLogger{}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(30*time.Millisecond, cancel)
+	_, err := fake.client(t, func(cfg *Config) { cfg.Logger = logger }).GetMeter(ctx, "m1")
+	if !errors.Is(err, context.Canceled) || len(fake.requests()) != 1 {
+		t.Fatalf("got %v after %d requests", err, len(fake.requests()))
+	}
+	if want := "polar: GET /v1/meters/m1: network error: context canceled"; err.Error() != want {
+		t.Errorf("Error():\n got %s\nwant %s", err, want)
+	}
+	if len(logger.entries) != 1 {
+		t.Errorf("logged %v, want the attempt and no retry", logger.entries)
+	}
+}
+
+func TestCancelledContextSendsNothing(t *testing.T) {
+	fake := startFake(t, answerWith(http.StatusOK, dashboardMeterJSON))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := fake.client(t).CreateMeter(ctx, anyMeter)
+	if apiErr, ok := AsAPIError(err); !ok || !errors.Is(err, context.Canceled) || apiErr.MaybeApplied {
+		t.Errorf("got %#v", err)
+	}
+	if n := len(fake.requests()); n != 0 {
+		t.Errorf("%d requests", n)
+	}
+}
+
+func TestRetriesStopAtMaxElapsed(t *testing.T) {
+	fake := startFake(t, answerWith(http.StatusServiceUnavailable, `{"detail":"down for maintenance"}`))
+	c := fake.client(t, func(cfg *Config) {
+		cfg.Retry = RetryPolicy{MaxElapsed: 100 * time.Millisecond, MinBackoff: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}
+	})
+	start := time.Now()
+	_, err := c.GetMeter(context.Background(), "m1")
+	elapsed := time.Since(start)
+	if elapsed > 300*time.Millisecond {
+		t.Errorf("gave up after %v", elapsed)
+	}
+	apiErr, ok := AsAPIError(err)
+	if !ok || apiErr.Kind != KindServer || apiErr.StatusCode != 503 || apiErr.Attempts != len(fake.requests()) || apiErr.Attempts < 3 {
+		t.Fatalf("got %#v after %d requests", err, len(fake.requests()))
+	}
+	if !strings.HasPrefix(err.Error(), "polar: GET /v1/meters/m1: 503 Service Unavailable: down for maintenance; gave up after ") ||
+		!strings.HasSuffix(err.Error(), " attempts: the retry budget of 100ms is spent") {
+		t.Errorf("Error() = %s", err)
+	}
+}
+
+// countingLimiter counts its calls and fails once it has allowed `allow` of them.
+type countingLimiter struct {
+	calls atomic.Int32
+	allow int32
+}
+
+var errLimiterClosed = errors.New("limiter closed")
+
+func (l *countingLimiter) Wait(context.Context) error {
+	if l.calls.Add(1) > l.allow {
+		return errLimiterClosed
+	}
+	return nil
+}
+
+func TestLimiterIsCalledBeforeEveryAttempt(t *testing.T) {
+	fake := startFake(t, failFirst(2, 502, 200))
+	limiter := &countingLimiter{allow: 100}
+	if _, err := fake.client(t, func(cfg *Config) { cfg.Limiter = limiter }).GetMeter(context.Background(), "m1"); err != nil {
+		t.Fatal(err)
+	}
+	if got := limiter.calls.Load(); got != 3 {
+		t.Errorf("limiter called %d times for 3 attempts", got)
+	}
+
+	fake = startFake(t, failFirst(5, 502, 200))
+	limiter = &countingLimiter{allow: 1}
+	_, err := fake.client(t, func(cfg *Config) { cfg.Limiter = limiter }).GetMeter(context.Background(), "m1")
+	if !errors.Is(err, errLimiterClosed) || len(fake.requests()) != 1 {
+		t.Errorf("got %v after %d requests", err, len(fake.requests()))
+	}
+}
+
+func TestBackoffStaysWithinItsBounds(t *testing.T) {
+	p := RetryPolicy{MinBackoff: 100 * time.Millisecond, MaxBackoff: time.Second}
+	for attempt := 1; attempt <= 70; attempt++ {
+		ceiling := min(p.MaxBackoff, p.MinBackoff<<min(attempt-1, 20))
+		shortest, longest := ceiling, time.Duration(0)
+		for range 200 {
+			wait := p.waitBefore(attempt, 0)
+			if wait < p.MinBackoff || wait > ceiling {
+				t.Fatalf("attempt %d: wait %v outside [%v, %v]", attempt, wait, p.MinBackoff, ceiling)
+			}
+			shortest, longest = min(shortest, wait), max(longest, wait)
+		}
+		quarter := (ceiling - p.MinBackoff) / 4
+		if attempt > 1 && (shortest > p.MinBackoff+quarter || longest < ceiling-quarter) {
+			t.Errorf("attempt %d: 200 waits within [%v, %v], not spread over [%v, %v]", attempt, shortest, longest, p.MinBackoff, ceiling)
+		}
+	}
+	if got := p.waitBefore(1, 5*time.Second); got != 5*time.Second {
+		t.Errorf("Retry-After 5s gave %v", got)
+	}
+	if got := p.waitBefore(1, time.Millisecond); got != p.MinBackoff {
+		t.Errorf("Retry-After 1ms gave %v, want MinBackoff", got)
+	}
+}
+
+func TestRetryPolicyDefaults(t *testing.T) {
+	want := RetryPolicy{MaxElapsed: 10 * time.Minute, MinBackoff: 500 * time.Millisecond, MaxBackoff: 30 * time.Second}
+	if DefaultRetryPolicy() != want || (RetryPolicy{}).withDefaults() != want {
+		t.Errorf("defaults: %+v", DefaultRetryPolicy())
+	}
+	got := RetryPolicy{MinBackoff: time.Minute}.withDefaults()
+	if got.MaxElapsed != want.MaxElapsed || got.MaxBackoff != time.Minute {
+		t.Errorf("partial policy: %+v", got)
+	}
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	for value, want := range map[string]time.Duration{
+		"60": time.Minute, " 1 ": time.Second, "": 0, "soon": 0, "-5": 0, "0": 0,
+		time.Now().Add(-time.Hour).UTC().Format(http.TimeFormat): 0,
+	} {
+		if got := parseRetryAfter(value); got != want {
+			t.Errorf("%q: got %v, want %v", value, got, want)
+		}
+	}
+	future := parseRetryAfter(time.Now().Add(time.Minute).UTC().Format(http.TimeFormat))
+	if future < 58*time.Second || future > time.Minute {
+		t.Errorf("HTTP date a minute ahead: got %v", future)
+	}
+}
