@@ -1,0 +1,212 @@
+// Package provider implements the Polar Terraform provider on terraform-plugin-framework.
+package provider
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/polar-terraform/terraform-provider-polar/internal/polar"
+)
+
+// Environment variables read when the provider block leaves an attribute unset.
+const (
+	envAccessToken = "POLAR_ACCESS_TOKEN"
+	envServer      = "POLAR_SERVER"
+	envServerURL   = "POLAR_SERVER_URL"
+)
+
+// serverURLs maps the `server` attribute to Polar's published API hosts.
+var serverURLs = map[string]string{
+	"production": "https://api.polar.sh",
+	"sandbox":    "https://sandbox-api.polar.sh",
+}
+
+var _ provider.Provider = &PolarProvider{}
+
+// PolarProvider is the provider; its HTTP client and fallback URL are injectable so tests can hand it a local server.
+type PolarProvider struct {
+	version    string
+	httpClient *http.Client
+	fallback   string
+}
+
+// Option configures a PolarProvider at construction.
+type Option func(*PolarProvider)
+
+// WithHTTPClient makes the provider send its requests through c.
+func WithHTTPClient(c *http.Client) Option {
+	return func(p *PolarProvider) { p.httpClient = c }
+}
+
+// WithDefaultServerURL replaces the production URL used when neither configuration nor environment names a server.
+func WithDefaultServerURL(url string) Option {
+	return func(p *PolarProvider) { p.fallback = url }
+}
+
+// New returns a constructor of the provider at version, as providerserver.Serve wants.
+func New(version string, opts ...Option) func() provider.Provider {
+	return func() provider.Provider {
+		p := &PolarProvider{version: version, fallback: serverURLs["production"]}
+		for _, opt := range opts {
+			opt(p)
+		}
+		return p
+	}
+}
+
+// polarProviderModel is the provider block.
+type polarProviderModel struct {
+	AccessToken types.String `tfsdk:"access_token"`
+	Server      types.String `tfsdk:"server"`
+	ServerURL   types.String `tfsdk:"server_url"`
+}
+
+// Metadata names the provider.
+func (p *PolarProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
+	resp.TypeName = "polar"
+	resp.Version = p.version
+}
+
+// Schema describes the provider block.
+func (p *PolarProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Manages [Polar](https://polar.sh) billing meters.",
+		Attributes: map[string]schema.Attribute{
+			"access_token": schema.StringAttribute{
+				MarkdownDescription: "Polar Organization Access Token with the `meters:read` and `meters:write` scopes. " +
+					"Defaults to the `" + envAccessToken + "` environment variable.",
+				Optional:  true,
+				Sensitive: true,
+			},
+			"server": schema.StringAttribute{
+				MarkdownDescription: "Polar environment: `production` (default) or `sandbox`. " +
+					"Defaults to the `" + envServer + "` environment variable.",
+				Optional:   true,
+				Validators: []validator.String{stringvalidator.OneOf(serverNames()...)},
+			},
+			"server_url": schema.StringAttribute{
+				MarkdownDescription: "Base URL of the Polar API; overrides `server`. Must be `https://`, " +
+					"or `http://` to a loopback address. Defaults to the `" + envServerURL + "` environment variable.",
+				Optional:   true,
+				Validators: []validator.String{serverURLValidator{}},
+			},
+		},
+	}
+}
+
+// Configure resolves the settings (configuration over environment) and builds the API client.
+func (p *PolarProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	var config polarProviderModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	settings, diags := p.resolveSettings(config)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	client, err := polar.NewClient(polar.Config{
+		BaseURL:    settings.baseURL,
+		Token:      settings.token,
+		UserAgent:  fmt.Sprintf("terraform-provider-polar/%s Terraform/%s", p.version, req.TerraformVersion),
+		HTTPClient: p.httpClient,
+		Logger:     maskedLogger{token: settings.token},
+	})
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot create the Polar API client", err.Error())
+		return
+	}
+	tflog.Debug(ctx, "configured Polar API client", map[string]any{"base_url": settings.baseURL})
+	data := &providerData{client: client, organizationToken: isOrganizationToken(settings.token)}
+	resp.ResourceData = data
+	resp.DataSourceData = data
+}
+
+// Resources lists the managed resources.
+func (p *PolarProvider) Resources(context.Context) []func() resource.Resource {
+	return []func() resource.Resource{NewMeterResource}
+}
+
+// DataSources lists the data sources.
+func (p *PolarProvider) DataSources(context.Context) []func() datasource.DataSource {
+	return []func() datasource.DataSource{NewMeterDataSource, NewMetersDataSource}
+}
+
+// providerData is what Configure hands to resources and data sources.
+type providerData struct {
+	client            *polar.Client
+	organizationToken bool
+}
+
+// providerSettings are the resolved connection settings.
+type providerSettings struct {
+	token   string
+	baseURL string
+}
+
+// resolveSettings applies the precedence configuration > environment > default and checks each value.
+func (p *PolarProvider) resolveSettings(config polarProviderModel) (providerSettings, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	for name, v := range map[string]types.String{"access_token": config.AccessToken, "server": config.Server, "server_url": config.ServerURL} {
+		if v.IsUnknown() {
+			diags.AddAttributeError(path.Root(name), "Unknown provider setting",
+				"The provider cannot be configured with a value known only after apply; set "+name+" statically or through its environment variable.")
+		}
+	}
+	if diags.HasError() {
+		return providerSettings{}, diags
+	}
+
+	settings := providerSettings{
+		token:   valueOrEnv(config.AccessToken, envAccessToken),
+		baseURL: p.fallback,
+	}
+	if server := valueOrEnv(config.Server, envServer); server != "" {
+		url, ok := serverURLs[server]
+		if !ok {
+			diags.AddAttributeError(path.Root("server"), "Unknown Polar server",
+				fmt.Sprintf("server (or %s) is %q; it must be one of %v.", envServer, server, serverNames()))
+		}
+		settings.baseURL = url
+	}
+	if serverURL := valueOrEnv(config.ServerURL, envServerURL); serverURL != "" {
+		if err := checkServerURL(serverURL); err != nil {
+			diags.AddAttributeError(path.Root("server_url"), "Invalid Polar server URL",
+				fmt.Sprintf("server_url (or %s): %s", envServerURL, err))
+		}
+		settings.baseURL = serverURL
+	}
+	if settings.token == "" {
+		diags.AddAttributeError(path.Root("access_token"), "Missing Polar access token",
+			"Set access_token in the provider block or the "+envAccessToken+" environment variable to an Organization "+
+				"Access Token with the meters:read and meters:write scopes (Polar dashboard: Settings → Developers).")
+	}
+	return settings, diags
+}
+
+// valueOrEnv returns the configured value, else the environment variable.
+func valueOrEnv(v types.String, env string) string {
+	if !v.IsNull() {
+		return v.ValueString()
+	}
+	return os.Getenv(env)
+}
+
+// serverNames lists the accepted `server` values.
+func serverNames() []string {
+	return []string{"production", "sandbox"}
+}
