@@ -44,21 +44,6 @@ func addAPIError(diags *diag.Diagnostics, summary string, err error, sentFilter 
 	}
 }
 
-// addCreateError reports a failed create; when Polar may have made the meter anyway, it says how to adopt it instead of duplicating it.
-func addCreateError(diags *diag.Diagnostics, create polar.MeterCreate, err error) {
-	apiErr, ok := polar.AsAPIError(err)
-	if !ok || !apiErr.MaybeApplied {
-		addAPIError(diags, "Cannot create meter", err, &create.Filter)
-		return
-	}
-	diags.AddError("Meter may have been created",
-		fmt.Sprintf("%s\n\nThe request reached Polar but its answer was lost, so Polar may have created the meter %q. "+
-			"The provider does not retry a create, to never make two meters. Before applying again, look for the meter "+
-			"(Polar dashboard, or data \"polar_meters\" with query = %q): if it exists, import it with "+
-			"`terraform import <resource address> <meter id>` (or an import block); if it does not, apply again.",
-			err.Error(), create.Name, create.Name))
-}
-
 // attributePathFromLoc maps a 422 loc such as ["body","filter","clauses",2,"value"] to the Terraform attribute it names.
 func attributePathFromLoc(loc []any, sentFilter *polar.Filter) (path.Path, bool) {
 	if len(loc) < 2 || loc[0] != "body" {

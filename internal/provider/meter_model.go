@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math/big"
@@ -317,6 +318,17 @@ func metadataToDynamic(m polar.Metadata) types.Dynamic {
 func decimalNumber(f float64) *big.Float {
 	n, _, _ := big.ParseFloat(strconv.FormatFloat(f, 'g', -1, 64), 10, 512, big.ToNearestEven)
 	return n
+}
+
+// madeBy reports whether meter is what Polar stores for create.
+func madeBy(create polar.MeterCreate, meter polar.Meter) bool {
+	unit := cmp.Or(create.Unit, polar.UnitScalar)
+	return meter.Name == create.Name && meter.Unit == unit &&
+		reflect.DeepEqual(meter.CustomLabel, create.CustomLabel) &&
+		effectiveMultiplier(meter.CustomMultiplier) == effectiveMultiplier(create.CustomMultiplier) &&
+		(create.OrganizationID == nil || *create.OrganizationID == meter.OrganizationID) &&
+		sameFilter(meter.Filter, create.Filter) && sameAggregation(meter.Aggregation, create.Aggregation) &&
+		sameMetadata(meter.Metadata, create.Metadata)
 }
 
 // sameFilter compares two filters as Polar stores them: metadata. prefixes stripped, conditions before groups.

@@ -712,21 +712,59 @@ func TestAccMeter_personalTokenNeedsOrganization(t *testing.T) {
 	})
 }
 
-func TestAccMeter_lostCreateResponseIsNeverRetried(t *testing.T) {
+func TestAccMeter_lostCreateAnswerAdoptsTheMeter(t *testing.T) {
+	for name, fault := range map[string]localpolar.Fault{
+		"502_after_commit":     {Method: "POST", Status: 502, Times: 1, ApplyFirst: true},
+		"dropped_after_commit": {Method: "POST", Times: 1, ApplyFirst: true, DropConnection: true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			target := newTestTarget(t)
+			server := target.needsLocal(t)
+			server.InjectFault(fault)
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: target.factories,
+				Steps: []resource.TestStep{{
+					Config:           meterHCL(testMeterName(t), countAll),
+					ConfigPlanChecks: noPlannedChange,
+					Check: func(s *terraform.State) error {
+						id, err := stateMeterID(s, testAddress)
+						if err != nil {
+							return err
+						}
+						if ids := server.MeterIDs(); len(ids) != 1 || ids[0] != id {
+							return fmt.Errorf("server holds %v, state %s: want exactly the adopted meter", ids, id)
+						}
+						return expectRequests(server, map[string]int{"POST ": 1})(s)
+					},
+				}},
+			})
+		})
+	}
+}
+
+func TestAccMeter_failedCreateIsSafeToApplyAgain(t *testing.T) {
 	target := newTestTarget(t)
 	server := target.needsLocal(t)
-	server.InjectFault(localpolar.Fault{Method: "POST", Status: 502, Times: 1, ApplyFirst: true})
+	server.InjectFault(localpolar.Fault{Method: "POST", Status: 502, Times: 1})
+	name := testMeterName(t)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: target.factories,
-		Steps: []resource.TestStep{{
-			Config:      meterHCL(testMeterName(t), countAll),
-			ExpectError: errorLike(`Meter may have been created.*terraform import`),
-		}},
-		CheckDestroy: func(*terraform.State) error {
-			if n := len(server.MeterIDs()); n != 1 {
-				return fmt.Errorf("%d meters on the server, want exactly 1", n)
-			}
-			return expectRequests(server, map[string]int{"POST ": 1})(nil)
+		Steps: []resource.TestStep{
+			{Config: meterHCL(name, countAll), ExpectError: errorLike(`Meter not created.*applying again is safe`)},
+			{
+				PreConfig: func() {
+					if n := len(server.MeterIDs()); n != 0 {
+						t.Errorf("%d meters after a create Polar refused, want 0", n)
+					}
+				},
+				Config: meterHCL(name, countAll),
+				Check: func(*terraform.State) error {
+					if n := len(server.MeterIDs()); n != 1 {
+						return fmt.Errorf("%d meters, want 1", n)
+					}
+					return nil
+				},
+			},
 		},
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -132,9 +133,9 @@ func providerConfigValue(t *testing.T, set map[string]tftypes.Value) *tfprotov6.
 	t.Helper()
 	attrs := map[string]tftypes.Type{}
 	values := map[string]tftypes.Value{}
-	for _, name := range []string{"access_token", "server", "server_url"} {
-		attrs[name] = tftypes.String
-		values[name] = tftypes.NewValue(tftypes.String, nil)
+	for name, t := range map[string]tftypes.Type{"access_token": tftypes.String, "server": tftypes.String, "server_url": tftypes.String, "max_requests_per_minute": tftypes.Number} {
+		attrs[name] = t
+		values[name] = tftypes.NewValue(t, nil)
 		if v, ok := set[name]; ok {
 			values[name] = v
 		}
@@ -267,9 +268,10 @@ func TestAccProvider_invalidSettings(t *testing.T) {
 	server := target.needsLocal(t)
 	steps := []resource.TestStep{}
 	for block, want := range map[string]string{
-		`server = "staging"`:                    `(?s)server.*value must be one of`,
-		`server_url = "http://api.example.com"`: `(?s)server_url.*only to a loopback`,
-		`server_url = "not a url"`:              `(?s)server_url.*absolute URL`,
+		`max_requests_per_minute = 0`:           `max_requests_per_minute.*at least 1`,
+		`server = "staging"`:                    `server.*value must be one of`,
+		`server_url = "http://api.example.com"`: `server_url.*only to a loopback`,
+		`server_url = "not a url"`:              `server_url.*absolute URL`,
 	} {
 		steps = append(steps, resource.TestStep{
 			Config:      minimalMeterConfig("provider \"polar\" {\n  "+block+"\n}\n", testMeterName(t)),
@@ -285,8 +287,14 @@ func TestAccProvider_invalidSettings(t *testing.T) {
 			ExpectError: errorLike(`POLAR_SERVER.*"staging"`),
 		},
 		resource.TestStep{
+			PreConfig:   func() { t.Setenv(envServer, ""); t.Setenv(envRateLimit, "fast") },
+			Config:      minimalMeterConfig("", testMeterName(t)),
+			PlanOnly:    true,
+			ExpectError: errorLike(`POLAR_MAX_REQUESTS_PER_MINUTE is "fast"`),
+		},
+		resource.TestStep{
 			PreConfig: func() {
-				t.Setenv(envServer, "")
+				t.Setenv(envRateLimit, "")
 				t.Setenv(envAccessToken, "")
 			},
 			Config:      minimalMeterConfig("", testMeterName(t)),
@@ -304,4 +312,20 @@ func TestAccProvider_invalidSettings(t *testing.T) {
 		},
 	)
 	resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: target.factories, Steps: steps})
+}
+
+func TestRequestLimiterSpacesRequestsUnderTheLimit(t *testing.T) {
+	if requestLimiter(0) != nil {
+		t.Fatal("no limit must mean no limiter")
+	}
+	limiter := requestLimiter(1200) // 50 ms apart, 2% slower: 51 ms
+	start := time.Now()
+	for range 5 {
+		if err := limiter.Wait(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if elapsed := time.Since(start); elapsed < 4*51*time.Millisecond {
+		t.Fatalf("5 requests took %s, want at least 204ms at 1200 a minute", elapsed)
+	}
 }
