@@ -116,15 +116,20 @@ func (d *MeterDataSource) findByName(ctx context.Context, config meterResourceMo
 		diags.AddAttributeError(path.Root("name"), "No meter with this name",
 			fmt.Sprintf("No meter is named exactly %q%s.", name, archivedQualifier(config)))
 	default:
-		ids := make([]string, len(matches))
-		for i, m := range matches {
-			ids[i] = m.ID
-		}
 		diags.AddAttributeError(path.Root("name"), "Several meters have this name",
 			fmt.Sprintf("%d meters are named %q%s: %s. Names are not unique in Polar: look the meter up by id instead.",
-				len(matches), name, archivedQualifier(config), strings.Join(ids, ", ")))
+				len(matches), name, archivedQualifier(config), meterIDs(matches)))
 	}
 	return nil
+}
+
+// meterIDs lists the meters' IDs for a message.
+func meterIDs(meters []polar.Meter) string {
+	ids := make([]string, len(meters))
+	for i, m := range meters {
+		ids[i] = m.ID
+	}
+	return strings.Join(ids, ", ")
 }
 
 // archivedQualifier says which meters a name lookup considered.

@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -239,13 +238,9 @@ func (r *MeterResource) createMeter(ctx context.Context, create polar.MeterCreat
 		diags.AddError("Meter not created", fmt.Sprintf("%s\n\nNo meter matching this configuration exists in Polar, so none was created: "+
 			"applying again is safe.", err))
 	default:
-		ids := make([]string, len(found))
-		for i, m := range found {
-			ids[i] = m.ID
-		}
 		diags.AddError("Meter may have been created more than once", fmt.Sprintf("%s\n\nMeters %s match this configuration and were "+
 			"created just now. Import the one to keep (`terraform import <resource address> <meter id>`) and archive the others.",
-			err, strings.Join(ids, ", ")))
+			err, meterIDs(found)))
 	}
 	return nil
 }
@@ -298,14 +293,13 @@ func (r *MeterResource) Update(ctx context.Context, req resource.UpdateRequest, 
 		resp.State = req.State
 		return
 	}
-	var meter *polar.Meter
-	var err error
 	if update.IsEmpty() {
-		// Only the spelling changed (e.g. a metadata. prefix): Polar already holds this meter.
-		meter, err = r.data.client.GetMeter(ctx, state.ID.ValueString())
-	} else {
-		meter, err = r.data.client.UpdateMeter(ctx, state.ID.ValueString(), update)
+		// Only the spelling changed (e.g. a metadata. prefix): Polar already holds this meter, untouched.
+		plan.ModifiedAt = state.ModifiedAt
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		return
 	}
+	meter, err := r.data.client.UpdateMeter(ctx, state.ID.ValueString(), update)
 	if err != nil {
 		addAPIError(&resp.Diagnostics, "Cannot update meter", err, update.Filter)
 		resp.State = req.State // Polar applies a PATCH whole or not at all.

@@ -356,7 +356,7 @@ func TestAccMeter_metadataPrefixIsOptional(t *testing.T) {
 			}
 			return nil
 		}
-		checkNoWrite = expectRequests(server, map[string]int{"PATCH ": 0, "POST ": 0})
+		checkNoWrite = expectRequests(server, map[string]int{"PATCH ": 0, "POST ": 0, "GET /v1/meters/{id}": 1})
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: target.factories,
