@@ -34,6 +34,9 @@ var (
 const archiveNotice = "Polar cannot delete meters: destroying this resource archives the meter in Polar " +
 	"(PATCH is_archived = true). It stops being used for billing, keeps its history, and can be restored with is_archived = false after import."
 
+// requiredBlock marks the two blocks every meter needs: block schemas cannot say so, and the docs list them as optional.
+const requiredBlock = "**Required** block. "
+
 // NewMeterResource returns the polar_meter resource.
 func NewMeterResource() resource.Resource {
 	return &MeterResource{}
@@ -115,12 +118,12 @@ func (r *MeterResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 		Blocks: map[string]schema.Block{
 			// Single blocks, not lists: a meter has exactly one of each, and their Required attributes make them mandatory.
 			"filter": schema.SingleNestedBlock{
-				MarkdownDescription: meterDescriptions["filter"],
+				MarkdownDescription: requiredBlock + meterDescriptions["filter"],
 				Attributes:          rootFilter.Attributes,
 				Blocks:              rootFilter.Blocks,
 			},
 			"aggregation": schema.SingleNestedBlock{
-				MarkdownDescription: meterDescriptions["aggregation"],
+				MarkdownDescription: requiredBlock + meterDescriptions["aggregation"],
 				Attributes: map[string]schema.Attribute{
 					"func": schema.StringAttribute{
 						MarkdownDescription: meterDescriptions["aggregation.func"],

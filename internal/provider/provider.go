@@ -106,7 +106,7 @@ func (p *PolarProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 			},
 			"server_url": schema.StringAttribute{
 				MarkdownDescription: "Base URL of the Polar API; overrides `server`. Must be `https://`, " +
-					"or `http://` to a loopback address. Defaults to the `" + envServerURL + "` environment variable.",
+					"or `http://` to a loopback address (`localhost`, `127.0.0.0/8`, `[::1]`). Defaults to the `" + envServerURL + "` environment variable.",
 				Optional:   true,
 				Validators: []validator.String{serverURLValidator{}},
 			},
