@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -81,7 +82,7 @@ func (f *fakePolar) client(t *testing.T, options ...func(*Config)) *Client {
 func respond(w http.ResponseWriter, status int, body string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	io.WriteString(w, body)
+	_, _ = io.WriteString(w, body)
 }
 
 // answerWith answers every request with the same status and body.
@@ -542,9 +543,8 @@ func TestListMetersReadsEveryPage(t *testing.T) {
 // pagedMeters answers list calls from total meters, as Polar pages them.
 func pagedMeters(t *testing.T, total int) func(http.ResponseWriter, *http.Request, int) {
 	return func(w http.ResponseWriter, r *http.Request, _ int) {
-		var page, limit int
-		fmt.Sscan(r.URL.Query().Get("page"), &page)
-		fmt.Sscan(r.URL.Query().Get("limit"), &limit)
+		page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
 		items := []json.RawMessage{}
 		for i := (page - 1) * limit; i < min(page*limit, total); i++ {
 			items = append(items, meterWithID(t, fmt.Sprintf("meter-%d", i)))

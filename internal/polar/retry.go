@@ -152,7 +152,7 @@ func (e *APIError) givingUp(why error) *APIError {
 func parseRetryAfter(value string) time.Duration {
 	value = strings.TrimSpace(value)
 	if seconds, err := strconv.Atoi(value); err == nil {
-		const maxSeconds = 1 << 31 // keeps the Duration from overflowing
+		const maxSeconds = math.MaxInt32 // keeps the Duration from overflowing, and fits int on 32-bit targets
 		return time.Duration(min(max(seconds, 0), maxSeconds)) * time.Second
 	}
 	if when, err := http.ParseTime(value); err == nil {

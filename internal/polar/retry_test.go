@@ -183,7 +183,7 @@ func dropAfterReading(w http.ResponseWriter, _ *http.Request, _ int) {
 func resetAfterReading(w http.ResponseWriter, _ *http.Request, _ int) {
 	conn, _, err := http.NewResponseController(w).Hijack()
 	if err == nil {
-		conn.(*net.TCPConn).SetLinger(0)
+		_ = conn.(*net.TCPConn).SetLinger(0)
 		conn.Close()
 	}
 }

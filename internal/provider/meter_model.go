@@ -27,12 +27,6 @@ type clauseModel struct {
 	BoolValue types.Bool   `tfsdk:"bool_value"`
 }
 
-// aggregationModel is the aggregation block.
-type aggregationModel struct {
-	Func     types.String `tfsdk:"func"`
-	Property types.String `tfsdk:"property"`
-}
-
 // filterObjectType is the Terraform type of a filter group at depth, derived from the schema so the two never drift.
 func filterObjectType(depth int) types.ObjectType {
 	return filterBlockObject(depth).Type().(types.ObjectType)

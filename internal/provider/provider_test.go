@@ -30,7 +30,7 @@ func TestMain(m *testing.M) {
 		_ = os.Unsetenv(envServerURL)
 		_ = os.Setenv(envAccessToken, localpolar.DefaultToken)
 	}
-	os.Exit(m.Run())
+	resource.TestMain(m) // runs the sweepers with -sweep, the tests otherwise
 }
 
 // sandboxRun reports whether acceptance tests target Polar's sandbox instead of the local server.
