@@ -3,12 +3,10 @@ package provider
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -210,56 +208,6 @@ func (r *MeterResource) Create(ctx context.Context, req resource.CreateRequest, 
 	}
 	resp.Diagnostics.Append(plan.refresh(ctx, archived)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-}
-
-// createMeter sends the one POST; when its answer is lost, it finds the meter Polar may have made, so it is adopted, never made twice.
-func (r *MeterResource) createMeter(ctx context.Context, create polar.MeterCreate, diags *diag.Diagnostics) *polar.Meter {
-	started := time.Now()
-	meter, err := r.data.client.CreateMeter(ctx, create)
-	if err == nil {
-		return meter
-	}
-	if apiErr, ok := polar.AsAPIError(err); !ok || !apiErr.MaybeApplied {
-		addAPIError(diags, "Cannot create meter", err, &create.Filter)
-		return nil
-	}
-	listed, listErr := r.data.client.ListMeters(ctx, polar.ListMetersParams{Query: create.Name})
-	if listErr != nil {
-		diags.AddError("Meter may have been created", fmt.Sprintf("%s\n\nThe request reached Polar but its answer was lost, "+
-			"and looking for the meter failed too (%s). Before applying again, look for a meter named %q in Polar: if it exists, "+
-			"import it (`terraform import <resource address> <meter id>` or an import block) instead of applying, which would create a second one.",
-			err, listErr, create.Name))
-		return nil
-	}
-	found := lostCreates(create, listed, started)
-	switch len(found) {
-	case 1:
-		diags.AddWarning("Meter adopted after a lost answer", fmt.Sprintf("%s\n\nPolar had created meter %s before its answer was lost; "+
-			"this resource now manages it, and no second meter was created.", err, found[0].ID))
-		return &found[0]
-	case 0:
-		diags.AddError("Meter not created", fmt.Sprintf("%s\n\nNo meter matching this configuration exists in Polar, so none was created: "+
-			"applying again is safe.", err))
-	default:
-		diags.AddError("Meter may have been created more than once", fmt.Sprintf("%s\n\nMeters %s match this configuration and were "+
-			"created just now. Import the one to keep (`terraform import <resource address> <meter id>`) and archive the others.",
-			err, meterIDs(found)))
-	}
-	return nil
-}
-
-// lostCreateWindow allows for clock skew when matching a meter's created_at to the moment its create was sent.
-const lostCreateWindow = time.Minute
-
-// lostCreates are the listed meters that the create sent at started would have made.
-func lostCreates(create polar.MeterCreate, listed []polar.Meter, started time.Time) []polar.Meter {
-	var found []polar.Meter
-	for _, m := range listed {
-		if m.ArchivedAt == nil && !m.CreatedAt.Before(started.Add(-lostCreateWindow)) && madeBy(create, m) {
-			found = append(found, m)
-		}
-	}
-	return found
 }
 
 // Read refreshes the meter with one GET; a meter gone from Polar leaves the state.

@@ -146,7 +146,7 @@ func (p *PolarProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		return
 	}
 	tflog.Debug(ctx, "configured Polar API client", map[string]any{"base_url": settings.baseURL})
-	data := &providerData{client: client, organizationToken: isOrganizationToken(settings.token)}
+	data := &providerData{client: client, organizationToken: isOrganizationToken(settings.token), creates: &createLedger{}}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 }
@@ -165,6 +165,7 @@ func (p *PolarProvider) DataSources(context.Context) []func() datasource.DataSou
 type providerData struct {
 	client            *polar.Client
 	organizationToken bool
+	creates           *createLedger // shared by every polar_meter of this provider instance
 }
 
 // providerSettings are the resolved connection settings.

@@ -1,0 +1,631 @@
+package provider
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/polar-terraform/terraform-provider-polar/internal/localpolar"
+)
+
+// The tests of this file break the API on purpose (5xx, lost answers, 429 storms, refused writes, Ctrl-C) and then
+// assert on the server's own state that no meter was lost or made twice, and that state tells the truth.
+
+// countedMeters renders `count = n` minimal meters named prefix-0 … prefix-(n-1) at polar_meter.<resourceName>.
+func countedMeters(resourceName string, n int, prefix string) string {
+	return fmt.Sprintf(`
+resource "polar_meter" %q {
+  count = %d
+  name  = "%s-${count.index}"
+%s
+}
+`, resourceName, n, prefix, countAll)
+}
+
+// requestsTo lists the server's recorded requests with method ("" is any) on path (exact, MeterPathPattern, or "" for any).
+func requestsTo(server *localpolar.Server, method, path string) []localpolar.RecordedRequest {
+	var out []localpolar.RecordedRequest
+	for _, r := range server.Requests() {
+		onMeter := strings.HasPrefix(r.Path, "/v1/meters/") && r.Path != "/v1/meters/"
+		switch {
+		case method != "" && r.Method != method:
+		case path == localpolar.MeterPathPattern && !onMeter:
+		case path != "" && path != localpolar.MeterPathPattern && r.Path != path:
+		default:
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// statusesOf are the statuses the server answered, in order.
+func statusesOf(requests []localpolar.RecordedRequest) []int {
+	out := make([]int, len(requests))
+	for i, r := range requests {
+		out[i] = r.Status
+	}
+	return out
+}
+
+// countStatus counts the requests answered with status.
+func countStatus(requests []localpolar.RecordedRequest, status int) int {
+	n := 0
+	for _, r := range requests {
+		if r.Status == status {
+			n++
+		}
+	}
+	return n
+}
+
+// expectAttempts checks the exact sequence of statuses the server answered to method on path since the last reset.
+func expectAttempts(server *localpolar.Server, method, path string, want ...int) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		if got := statusesOf(requestsTo(server, method, path)); !slices.Equal(got, want) {
+			return fmt.Errorf("%s %s: the server answered %v, want exactly %v", method, path, got, want)
+		}
+		return nil
+	}
+}
+
+// serverMeter decodes the meter the server holds under id.
+func serverMeter(server *localpolar.Server, id string) (map[string]any, bool) {
+	raw, ok := server.MeterJSON(id)
+	if !ok {
+		return nil, false
+	}
+	v, err := decodeJSON(raw)
+	if err != nil {
+		return nil, false
+	}
+	m, ok := v.(map[string]any)
+	return m, ok
+}
+
+// stateMatchesServer checks that the polar_meter instances in state and the meters on the server are the same want
+// meters, one resource per meter, with the same name and archived flag: nothing lost, nothing made twice.
+func stateMatchesServer(server *localpolar.Server, want int) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		tracked := map[string]string{} // meter id → resource address
+		for address, rs := range s.RootModule().Resources {
+			if rs.Type != "polar_meter" {
+				continue
+			}
+			id := rs.Primary.ID
+			if other, dup := tracked[id]; dup {
+				return fmt.Errorf("%s and %s both track meter %s", other, address, id)
+			}
+			tracked[id] = address
+			meter, ok := serverMeter(server, id)
+			if !ok {
+				return fmt.Errorf("%s tracks meter %s, which the server does not hold", address, id)
+			}
+			if got := rs.Primary.Attributes["name"]; meter["name"] != got {
+				return fmt.Errorf("%s: state name %q, server name %v", address, got, meter["name"])
+			}
+			if got, archived := rs.Primary.Attributes["is_archived"], meter["archived_at"] != nil; got != fmt.Sprint(archived) {
+				return fmt.Errorf("%s: state is_archived %s, server archived %t", address, got, archived)
+			}
+		}
+		held := server.MeterIDs()
+		for _, id := range held {
+			if _, ok := tracked[id]; !ok {
+				return fmt.Errorf("the server holds meter %s, which no resource tracks", id)
+			}
+		}
+		if len(held) != want || len(tracked) != want {
+			return fmt.Errorf("the server holds %d meters and state tracks %d, want %d", len(held), len(tracked), want)
+		}
+		return nil
+	}
+}
+
+// allArchived checks that the server holds exactly want meters, every one archived.
+func allArchived(server *localpolar.Server, want int) error {
+	ids := server.MeterIDs()
+	if len(ids) != want {
+		return fmt.Errorf("the server holds %d meters, want %d", len(ids), want)
+	}
+	for _, id := range ids {
+		if meter, _ := serverMeter(server, id); meter["archived_at"] == nil {
+			return fmt.Errorf("meter %s is not archived", id)
+		}
+	}
+	return nil
+}
+
+// planCheckFunc adapts a function to plancheck.PlanCheck.
+type planCheckFunc func(plancheck.CheckPlanRequest) error
+
+func (f planCheckFunc) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	resp.Error = f(req)
+}
+
+// plannedChange returns the test resource's planned before and after values.
+func plannedChange(req plancheck.CheckPlanRequest) (before, after map[string]any, err error) {
+	for _, rc := range req.Plan.ResourceChanges {
+		if rc.Address == testAddress && rc.Change != nil {
+			before, _ = rc.Change.Before.(map[string]any)
+			after, _ = rc.Change.After.(map[string]any)
+			return before, after, nil
+		}
+	}
+	return nil, nil, fmt.Errorf("%s is not in the plan", testAddress)
+}
+
+// 1. A 5xx is retried for GET and PATCH: two of them, then success, and the operation goes through with exactly three attempts.
+func TestAccMeterReliability_serverErrorsAreRetried(t *testing.T) {
+	target := newTestTarget(t)
+	server := target.needsLocal(t)
+	name := testMeterName(t)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: target.factories,
+		Steps: []resource.TestStep{
+			{Config: meterHCL(name, countAll), Check: stateMatchesServer(server, 1)},
+			// The refresh's GET meets 503 twice, then Polar answers: plan and apply go through, writing nothing.
+			{
+				PreConfig: func() {
+					server.ResetRequests()
+					server.InjectFault(localpolar.Fault{Method: "GET", Path: localpolar.MeterPathPattern, Status: 503, Times: 2})
+				},
+				Config:           meterHCL(name, countAll),
+				ConfigPlanChecks: plannedAction(plancheck.ResourceActionNoop),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					expectAttempts(server, "GET", localpolar.MeterPathPattern, 503, 503, 200),
+					stateMatchesServer(server, 1),
+					expectRequests(server, map[string]int{"POST ": 0, "PATCH ": 0}),
+				),
+			},
+			// The rename's PATCH meets a 502 Polar never handled, then a 500 after Polar applied it (a PATCH sets
+			// absolute values, so sending it again is harmless), then success.
+			{
+				PreConfig: func() {
+					server.ResetRequests()
+					server.InjectFault(localpolar.Fault{Method: "PATCH", Path: localpolar.MeterPathPattern, Status: 502})
+					server.InjectFault(localpolar.Fault{Method: "PATCH", Path: localpolar.MeterPathPattern, Status: 500, ApplyFirst: true})
+				},
+				Config:           meterHCL(name+"-renamed", countAll),
+				ConfigPlanChecks: plannedAction(plancheck.ResourceActionUpdate),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					expectAttempts(server, "PATCH", localpolar.MeterPathPattern, 502, 500, 200),
+					expectLastBody(server, "PATCH", fmt.Sprintf(`{"name": %q}`, name+"-renamed")),
+					stateMatchesServer(server, 1),
+					expectRequests(server, map[string]int{"POST ": 0, "GET " + localpolar.MeterPathPattern: 1}),
+				),
+			},
+		},
+	})
+}
+
+// 2. One lost POST answer among five concurrent creates: the lost meter is adopted, and exactly five meters exist, all tracked.
+// (TestAccMeter_lostCreateAnswerAdoptsTheMeter covers the single meter.)
+func TestAccMeterReliability_lostCreateAnswerAmongFive(t *testing.T) {
+	for name, fault := range map[string]localpolar.Fault{
+		"502_after_commit":     {Method: "POST", Status: 502, ApplyFirst: true},
+		"dropped_after_commit": {Method: "POST", ApplyFirst: true, DropConnection: true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			target := newTestTarget(t)
+			server := target.needsLocal(t)
+			server.InjectFault(fault)
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: target.factories,
+				Steps: []resource.TestStep{{
+					Config:           countedMeters("five", 5, testMeterName(t)),
+					ConfigPlanChecks: noPlannedChange,
+					Check: resource.ComposeAggregateTestCheckFunc(
+						stateMatchesServer(server, 5),
+						func(*terraform.State) error {
+							posts := requestsTo(server, "POST", "/v1/meters/")
+							if len(posts) != 5 || countStatus(posts, 201) != 4 {
+								return fmt.Errorf("POST answered %v: want 5 POSTs, one of them lost, never sent again", statusesOf(posts))
+							}
+							return nil
+						},
+					),
+				}},
+				CheckDestroy: func(*terraform.State) error { return allArchived(server, 5) },
+			})
+		})
+	}
+}
+
+// 2b. Two identical meters (same name and configuration) in one apply, and one POST lost before Polar handled it: the
+// lost create must not adopt its sibling's meter, which would leave two resources tracking one meter.
+func TestAccMeterReliability_lostCreateAmongIdenticalMeters(t *testing.T) {
+	target := newTestTarget(t)
+	server := target.needsLocal(t)
+	server.SetLatency(50 * time.Millisecond) // the sibling's POST lands before the lost one's lookup, as over a real network
+	server.InjectFault(localpolar.Fault{Method: "POST", DropConnection: true})
+	config := fmt.Sprintf("resource \"polar_meter\" \"twin\" {\n  count = 2\n  name  = %q\n%s\n}\n", testMeterName(t), countAll)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: target.factories,
+		Steps: []resource.TestStep{
+			// The lost create waits for its sibling, which owns its meter: nothing is adopted, and applying again is safe.
+			{Config: config, ExpectError: errorLike(`Meter not created.*applying again is safe`)},
+			{Config: config, Check: stateMatchesServer(server, 2)},
+		},
+	})
+}
+
+// 3. A 429 storm: Polar admits 5 requests a second, 15 meters are applied, refreshed and destroyed. Without a client-side
+// limit the provider waits out the 429s and fails nothing; with max_requests_per_minute under the limit it meets none.
+func TestAccMeterReliability_rateLimitStorm(t *testing.T) {
+	for name, c := range map[string]struct {
+		providerBlock string
+		want429       bool
+	}{
+		"waits_out_429s":             {want429: true},
+		"client_limiter_avoids_429s": {providerBlock: "provider \"polar\" {\n  max_requests_per_minute = 290\n}\n"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			target := newTestTarget(t)
+			server := target.needsLocal(t)
+			server.SetRateLimit(5, time.Second)
+			const n = 15
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: target.factories,
+				Steps: []resource.TestStep{{
+					// Apply (15 POST), then the harness's refresh plan (15 GET) must be empty; the destroy archives (15 PATCH).
+					Config:           c.providerBlock + countedMeters("storm", n, testMeterName(t)),
+					Check:            stateMatchesServer(server, n),
+					ConfigPlanChecks: noPlannedChange,
+				}},
+				CheckDestroy: func(*terraform.State) error {
+					if err := allArchived(server, n); err != nil {
+						return err
+					}
+					all := requestsTo(server, "", "")
+					for _, op := range []struct {
+						method, path string
+						ok           int
+					}{{"POST", "/v1/meters/", 201}, {"GET", localpolar.MeterPathPattern, 200}, {"PATCH", localpolar.MeterPathPattern, 200}} {
+						requests := requestsTo(server, op.method, op.path)
+						if got := countStatus(requests, op.ok); got != n {
+							return fmt.Errorf("%s %s: %d answered %d, want %d", op.method, op.path, got, op.ok, n)
+						}
+					}
+					limited := countStatus(all, 429)
+					if failed := len(all) - limited - 3*n; failed != 0 {
+						return fmt.Errorf("%d requests were neither a success nor a 429: %v", failed, statusesOf(all))
+					}
+					switch {
+					case c.want429 && limited == 0:
+						return errors.New("the server answered no 429: the storm did not happen")
+					case !c.want429 && limited != 0:
+						return fmt.Errorf("the client-side limiter let %d requests meet a 429", limited)
+					}
+					t.Logf("%d requests, %d answered 429", len(all), limited)
+					return nil
+				},
+			})
+		})
+	}
+}
+
+// 4a. is_archived = true at creation, and the archiving PATCH is refused: the apply fails, but the meter it made is in
+// state, tainted and unarchived as it truly is, so the next plan replaces it instead of creating a second, untracked one.
+func TestAccMeterReliability_failedArchiveAtCreateKeepsTheMeter(t *testing.T) {
+	target := newTestTarget(t)
+	server := target.needsLocal(t)
+	name := testMeterName(t)
+	config := meterHCL(name, countAll+"\n  is_archived = true")
+	server.InjectFault(localpolar.Fault{Method: "PATCH", Path: localpolar.MeterPathPattern, Status: 403})
+	var firstID string
+	replaced := []plancheck.PlanCheck{plancheck.ExpectResourceAction(testAddress, plancheck.ResourceActionReplace)}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: target.factories,
+		Steps: []resource.TestStep{
+			{Config: config, ExpectError: errorLike(`Meter created but not archived.*403`)},
+			{
+				RefreshState:       true,
+				ExpectNonEmptyPlan: true,
+				Check: func(s *terraform.State) error {
+					rs, ok := s.RootModule().Resources[testAddress]
+					if !ok {
+						return fmt.Errorf("the created meter is not in state: server holds %v", server.MeterIDs())
+					}
+					if !rs.Primary.Tainted {
+						return errors.New("the half-made meter is not tainted")
+					}
+					firstID = rs.Primary.ID
+					return stateMatchesServer(server, 1)(s) // also: state says unarchived, as the server does
+				},
+				RefreshPlanChecks: resource.RefreshPlanChecks{PostRefresh: replaced},
+			},
+			{
+				Config:             config,
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks:   resource.ConfigPlanChecks{PostApplyPreRefresh: replaced, PostApplyPostRefresh: replaced},
+			},
+			// Applying again replaces it: the tainted meter is archived, a new one made and archived.
+			{
+				PreConfig:        server.ResetRequests,
+				Config:           config,
+				ConfigPlanChecks: noPlannedChange,
+				Check: resource.ComposeAggregateTestCheckFunc(
+					expectRequests(server, map[string]int{"POST ": 1, "PATCH ": 2}),
+					func(s *terraform.State) error {
+						id, err := stateMeterID(s, testAddress)
+						if err != nil {
+							return err
+						}
+						if id == firstID {
+							return fmt.Errorf("state still tracks the tainted meter %s", id)
+						}
+						return allArchived(server, 2)
+					},
+				),
+			},
+		},
+	})
+}
+
+// 4b. An update whose PATCH Polar refuses keeps the prior state: the next plan still shows the rename.
+func TestAccMeterReliability_failedUpdateKeepsPriorState(t *testing.T) {
+	target := newTestTarget(t)
+	server := target.needsLocal(t)
+	name := testMeterName(t)
+	renamed := name + "-renamed"
+	stillRenames := planCheckFunc(func(req plancheck.CheckPlanRequest) error {
+		before, after, err := plannedChange(req)
+		if err != nil {
+			return err
+		}
+		if before["name"] != name || after["name"] != renamed {
+			return fmt.Errorf("planned name %v → %v, want %s → %s", before["name"], after["name"], name, renamed)
+		}
+		if meter, ok := serverMeter(server, fmt.Sprint(before["id"])); !ok || meter["name"] != name {
+			return fmt.Errorf("the server holds %v under %v, want the meter named %s", meter["name"], before["id"], name)
+		}
+		return nil
+	})
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: target.factories,
+		Steps: []resource.TestStep{
+			{Config: meterHCL(name, countAll)},
+			{
+				PreConfig: func() {
+					server.InjectFault(localpolar.Fault{Method: "PATCH", Path: localpolar.MeterPathPattern, Status: 422})
+				},
+				Config:      meterHCL(renamed, countAll),
+				ExpectError: errorLike(`Cannot update meter.*422`),
+			},
+			{
+				Config:             meterHCL(renamed, countAll),
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPreRefresh:  []plancheck.PlanCheck{plancheck.ExpectResourceAction(testAddress, plancheck.ResourceActionUpdate), stillRenames},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectResourceAction(testAddress, plancheck.ResourceActionUpdate), stillRenames},
+				},
+			},
+			{Config: meterHCL(renamed, countAll), Check: stateMatchesServer(server, 1), ConfigPlanChecks: noPlannedChange},
+		},
+	})
+}
+
+// 5. Ctrl-C: an apply waiting out a 60-second Retry-After, or the client-side limiter's next slot a minute away, stops
+// at once when Terraform is interrupted, and the server holds only the meters state tracks. terraform-plugin-testing
+// cannot send SIGINT, so this runs `terraform apply` itself against the provider served in-process (reattach mode).
+func TestAccMeterReliability_interruptStopsWaiting(t *testing.T) {
+	if os.Getenv(resource.EnvTfAcc) == "" {
+		t.Skip("acceptance test: set TF_ACC=1 (make test does)")
+	}
+	if sandboxRun() {
+		t.Skip("needs the local Polar-compatible server's rate limit")
+	}
+	terraformPath := os.Getenv("TF_ACC_TERRAFORM_PATH")
+	if terraformPath == "" {
+		var err error
+		if terraformPath, err = exec.LookPath("terraform"); err != nil {
+			t.Skip("terraform not found: set TF_ACC_TERRAFORM_PATH")
+		}
+	}
+	for name, c := range map[string]struct {
+		providerBlock string
+		serverLimit   bool
+		waiting       func(*localpolar.Server) bool // true once the apply is certainly waiting
+	}{
+		"retry_after_429": {
+			serverLimit: true, // 1 request a minute: the second POST gets 429 with Retry-After: 60
+			waiting:     func(s *localpolar.Server) bool { return countStatus(requestsTo(s, "POST", ""), 429) > 0 },
+		},
+		"client_limiter": {
+			providerBlock: "provider \"polar\" {\n  max_requests_per_minute = 1\n}\n", // the second POST waits 61 s
+			waiting:       func(s *localpolar.Server) bool { return countStatus(requestsTo(s, "POST", ""), 201) > 0 },
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			server, url := localpolar.NewTestServer(t, localpolar.Options{})
+			if c.serverLimit {
+				server.SetRateLimit(1, time.Minute)
+			}
+			reattach := serveForReattach(t, New("acctest", WithDefaultServerURL(url)))
+			dir := t.TempDir()
+			writeReliabilityFile(t, filepath.Join(dir, "main.tf"), c.providerBlock+countedMeters("test", 2, testMeterName(t)))
+			writeReliabilityFile(t, filepath.Join(dir, "terraformrc"), "")
+
+			var output lockedBuffer
+			apply := exec.Command(terraformPath, "apply", "-auto-approve", "-input=false", "-no-color")
+			apply.Dir = dir
+			apply.Env = append(os.Environ(), "TF_REATTACH_PROVIDERS="+reattach, "TF_CLI_CONFIG_FILE="+filepath.Join(dir, "terraformrc"),
+				"CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1")
+			apply.Stdout, apply.Stderr = &output, &output
+			if err := apply.Start(); err != nil {
+				t.Fatal(err)
+			}
+			exited := make(chan error, 1)
+			go func() { exited <- apply.Wait() }()
+			t.Cleanup(func() {
+				_ = apply.Process.Kill() // harmless once it has exited
+			})
+
+			deadline := time.After(30 * time.Second)
+			for !c.waiting(server) {
+				select {
+				case err := <-exited:
+					t.Fatalf("terraform apply ended (%v) before it had to wait:\n%s", err, output.String())
+				case <-deadline:
+					t.Fatalf("the apply never reached the wait; requests: %v", statusesOf(server.Requests()))
+				case <-time.After(20 * time.Millisecond):
+				}
+			}
+			time.Sleep(300 * time.Millisecond) // let the second create settle into its wait
+
+			interrupted := time.Now()
+			if err := apply.Process.Signal(os.Interrupt); err != nil {
+				t.Fatalf("cannot interrupt terraform apply (%v): it finished without waiting:\n%s", err, output.String())
+			}
+			var err error
+			select {
+			case err = <-exited:
+			case <-time.After(30 * time.Second):
+				t.Fatalf("terraform apply still running 30 s after SIGINT:\n%s", output.String())
+			}
+			took := time.Since(interrupted)
+			t.Logf("terraform apply exited %v after SIGINT (%v)", took.Round(time.Millisecond), err)
+			if took > 5*time.Second {
+				t.Errorf("terraform apply took %v to stop after SIGINT: the provider kept waiting", took)
+			}
+			if err == nil {
+				t.Errorf("terraform apply succeeded although interrupted:\n%s", output.String())
+			}
+
+			tracked := stateFileMeterIDs(t, filepath.Join(dir, "terraform.tfstate"))
+			held := server.MeterIDs()
+			slices.Sort(tracked)
+			slices.Sort(held)
+			if !slices.Equal(tracked, held) || len(held) != 1 {
+				t.Errorf("state tracks %v, the server holds %v: want the same one meter\n%s", tracked, held, output.String())
+			}
+			if posts := requestsTo(server, "POST", ""); countStatus(posts, 201) != 1 {
+				t.Errorf("POST answered %v, want one meter created", statusesOf(posts))
+			}
+		})
+	}
+}
+
+// serveForReattach serves the provider in this process, as `go run . -debug` would, until the test ends; it returns
+// the TF_REATTACH_PROVIDERS value that points Terraform at it.
+func serveForReattach(t *testing.T, p func() provider.Provider) string {
+	t.Helper()
+	const address = "registry.terraform.io/hashicorp/polar" // the implicit address of a configuration naming no source
+	ctx, cancel := context.WithCancel(context.Background())
+	reattachCh := make(chan *plugin.ReattachConfig)
+	closeCh := make(chan struct{})
+	served := make(chan error, 1)
+	go func() {
+		served <- tf6server.Serve(address, providerserver.NewProtocol6(p()),
+			tf6server.WithDebug(ctx, reattachCh, closeCh),
+			tf6server.WithLoggingSink(t), // provider logs follow TF_LOG, as under terraform-plugin-testing
+			tf6server.WithGoPluginLogger(hclog.NewNullLogger()))
+	}()
+	var config *plugin.ReattachConfig
+	select {
+	case config = <-reattachCh:
+	case err := <-served:
+		cancel()
+		t.Fatalf("serving the provider: %v", err)
+	case <-time.After(10 * time.Second):
+		cancel()
+		t.Fatal("the provider server gave no reattach configuration")
+	}
+	t.Cleanup(func() {
+		cancel()
+		<-closeCh
+	})
+	type addr struct{ Network, String string }
+	reattach, err := json.Marshal(map[string]any{address: map[string]any{
+		"Protocol":        string(config.Protocol),
+		"ProtocolVersion": config.ProtocolVersion,
+		"Pid":             config.Pid,
+		"Test":            config.Test,
+		"Addr":            addr{config.Addr.Network(), config.Addr.String()},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(reattach)
+}
+
+// stateFileMeterIDs reads the ids of every polar_meter instance in a local state file; no file means none.
+func stateFileMeterIDs(t *testing.T, path string) []string {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var state struct {
+		Resources []struct {
+			Type      string `json:"type"`
+			Instances []struct {
+				Attributes struct {
+					ID string `json:"id"`
+				} `json:"attributes"`
+			} `json:"instances"`
+		} `json:"resources"`
+	}
+	if err := json.Unmarshal(raw, &state); err != nil {
+		t.Fatalf("reading %s: %v", path, err)
+	}
+	var ids []string
+	for _, r := range state.Resources {
+		for _, instance := range r.Instances {
+			if r.Type == "polar_meter" {
+				ids = append(ids, instance.Attributes.ID)
+			}
+		}
+	}
+	return ids
+}
+
+// lockedBuffer collects a subprocess's output while the test may read it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// writeReliabilityFile writes content to path or fails the test.
+func writeReliabilityFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
