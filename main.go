@@ -5,6 +5,8 @@ import (
 	"context"
 	"flag"
 	"log"
+	"os"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
@@ -18,6 +20,7 @@ func main() {
 	var debug bool
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers like delve")
 	flag.Parse()
+	quietUnlessLogging()
 
 	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
 		Address: "registry.terraform.io/polar-terraform/polar",
@@ -25,5 +28,18 @@ func main() {
 	})
 	if err != nil {
 		log.Fatal(err.Error())
+	}
+}
+
+// quietUnlessLogging turns the SDK's and the provider's logs off when no TF_LOG* variable asks for any: Terraform
+// then discards them, and producing them costs about a third of a plan's CPU (BENCHMARKS.md).
+func quietUnlessLogging() {
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "TF_LOG") {
+			return
+		}
+	}
+	for _, name := range []string{"TF_LOG_SDK", "TF_LOG_SDK_PROTO", "TF_LOG_SDK_FRAMEWORK", "TF_LOG_PROVIDER"} {
+		_ = os.Setenv(name, "off")
 	}
 }

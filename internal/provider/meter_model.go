@@ -27,10 +27,17 @@ type clauseModel struct {
 	BoolValue types.Bool   `tfsdk:"bool_value"`
 }
 
-// filterObjectType is the Terraform type of a filter group at depth, derived from the schema so the two never drift.
-func filterObjectType(depth int) types.ObjectType {
-	return filterBlockObject(depth).Type().(types.ObjectType)
-}
+// filterObjectTypes[depth] is the Terraform type of a filter group, derived once from the schema so the two never drift.
+var filterObjectTypes = func() []types.ObjectType {
+	out := make([]types.ObjectType, maxFilterDepth+1)
+	for depth := range out {
+		out[depth] = filterBlockObject(depth).Type().(types.ObjectType)
+	}
+	return out
+}()
+
+// clauseAttrTypes is the Terraform type of one filter condition.
+var clauseAttrTypes = clauseBlockObject().Type().(types.ObjectType).AttrTypes
 
 // aggregationAttrTypes is the Terraform type of the aggregation block.
 var aggregationAttrTypes = map[string]attr.Type{"func": types.StringType, "property": types.StringType}
@@ -162,8 +169,8 @@ func (c clauseModel) value() polar.FilterValue {
 // filterToObject converts Polar's filter to a group at depth, splitting its mixed list into clause and filter blocks.
 func filterToObject(filter polar.Filter, depth int) (types.Object, diag.Diagnostics) {
 	var diags diag.Diagnostics
-	objectType := filterObjectType(depth)
-	clauseType := objectType.AttrTypes["clause"].(types.ListType).ElemType
+	objectType := filterObjectTypes[depth]
+	clauseType := types.ObjectType{AttrTypes: clauseAttrTypes}
 	clauses := []attr.Value{}
 	groups := []attr.Value{}
 	for _, item := range filter.Clauses {
@@ -186,7 +193,7 @@ func filterToObject(filter polar.Filter, depth int) (types.Object, diag.Diagnost
 		"clause":      types.ListValueMust(clauseType, clauses),
 	}
 	if depth < maxFilterDepth {
-		attrs["filter"] = types.ListValueMust(filterObjectType(depth+1), groups)
+		attrs["filter"] = types.ListValueMust(filterObjectTypes[depth+1], groups)
 	}
 	object, d := types.ObjectValue(objectType.AttrTypes, attrs)
 	diags.Append(d...)
@@ -210,7 +217,7 @@ func conditionToObject(c polar.FilterCondition) attr.Value {
 	default:
 		model.Value = types.StringValue(c.Value.String())
 	}
-	return types.ObjectValueMust(clauseBlockObject().Type().(types.ObjectType).AttrTypes, map[string]attr.Value{
+	return types.ObjectValueMust(clauseAttrTypes, map[string]attr.Value{
 		"property": model.Property, "operator": model.Operator,
 		"value": model.Value, "int_value": model.IntValue, "bool_value": model.BoolValue,
 	})
