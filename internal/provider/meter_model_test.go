@@ -278,3 +278,28 @@ func TestDestroyPlanWarnsOfArchive(t *testing.T) {
 		t.Fatalf("destroy plan diagnostics = %v", resp.Diagnostics)
 	}
 }
+
+func TestOrganizationChangePlansReplacementWithWarning(t *testing.T) {
+	ctx := context.Background()
+	r := NewMeterResource().(*MeterResource)
+	var schemaResp resource.SchemaResponse
+	r.Schema(ctx, resource.SchemaRequest{}, &schemaResp)
+	state := testModel(t, "Meter one")
+	state.CreatedAt, state.ModifiedAt, state.ArchivedAt = types.StringValue("2026-01-01T00:00:00Z"), types.StringNull(), types.StringNull()
+	plan := state
+	plan.OrganizationID = types.StringValue("0b6d8f1e-4a55-4c2f-9d3e-6f1a2b3c4d5e")
+	req := resource.ModifyPlanRequest{
+		Plan:  tfsdk.Plan{Schema: schemaResp.Schema},
+		State: tfsdk.State{Schema: schemaResp.Schema},
+	}
+	requireNoErrors(t, req.Plan.Set(ctx, &plan))
+	requireNoErrors(t, req.State.Set(ctx, &state))
+	resp := resource.ModifyPlanResponse{Plan: req.Plan}
+	r.ModifyPlan(ctx, req, &resp)
+	if len(resp.RequiresReplace) != 1 || !resp.RequiresReplace[0].Equal(path.Root("organization_id")) {
+		t.Errorf("RequiresReplace = %v, want organization_id", resp.RequiresReplace)
+	}
+	if resp.Diagnostics.WarningsCount() != 1 || !strings.Contains(resp.Diagnostics[0].Detail(), "archives the meter") {
+		t.Errorf("replacement diagnostics = %v, want the archive warning", resp.Diagnostics)
+	}
+}

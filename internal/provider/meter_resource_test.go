@@ -416,6 +416,14 @@ func TestAccMeter_archivedAtCreationAndDrift(t *testing.T) {
 				ConfigPlanChecks:  noPlannedChange,
 				ConfigStateChecks: []statecheck.StateCheck{expect(at("archived_at"), knownvalue.NotNull())},
 			},
+			// A rename keeps archived_at known in the plan: it moves only when is_archived does.
+			{
+				Config: meterHCL(name+"-renamed", countAll+"\n  is_archived = true"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(testAddress, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(testAddress, at("archived_at"), knownvalue.NotNull()),
+				}},
+			},
 			{
 				Config:            meterHCL(name, countAll),
 				ConfigPlanChecks:  plannedAction(plancheck.ResourceActionUpdate),
