@@ -386,8 +386,8 @@ func TestErrorKindsAndMessages(t *testing.T) {
 			if err.Error() != tt.errorText {
 				t.Errorf("Error():\n got %s\nwant %s", err, tt.errorText)
 			}
-			if IsNotFound(err) != (tt.kind == KindNotFound) || IsValidation(err) != (tt.kind == KindValidation) {
-				t.Errorf("IsNotFound %v IsValidation %v", IsNotFound(err), IsValidation(err))
+			if IsNotFound(err) != (tt.kind == KindNotFound) {
+				t.Errorf("IsNotFound %v for kind %v", IsNotFound(err), tt.kind)
 			}
 			if n := len(fake.requests()); n != 1 {
 				t.Errorf("%d requests, want 1", n)
@@ -612,7 +612,7 @@ func TestErrorsUnwrap(t *testing.T) {
 	if _, ok := AsAPIError(errors.New("plain")); ok {
 		t.Error("AsAPIError found an APIError in a plain error")
 	}
-	if IsNotFound(nil) || IsValidation(errors.New("x")) {
-		t.Error("IsNotFound/IsValidation on non-API errors")
+	if IsNotFound(nil) || IsNotFound(errors.New("x")) {
+		t.Error("IsNotFound on non-API errors")
 	}
 }

@@ -170,9 +170,6 @@ func (e *APIError) Unwrap() error { return e.Err }
 // IsNotFound reports whether err is an APIError for a 404.
 func IsNotFound(err error) bool { return hasKind(err, KindNotFound) }
 
-// IsValidation reports whether err is an APIError for a 422.
-func IsValidation(err error) bool { return hasKind(err, KindValidation) }
-
 // AsAPIError returns the APIError in err's chain.
 func AsAPIError(err error) (*APIError, bool) {
 	var apiErr *APIError

@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/polar-terraform/terraform-provider-polar/internal/polar"
 )
@@ -147,19 +148,8 @@ func archivedQualifier(config meterResourceModel) string {
 func meterFromAPI(ctx context.Context, meter *polar.Meter) (meterResourceModel, diag.Diagnostics) {
 	var model meterResourceModel
 	diags := model.refresh(ctx, meter)
+	model.CustomMultiplier = types.Int64PointerValue(meter.CustomMultiplier) // what Polar stores, even an explicit 1
 	return model, diags
-}
-
-// configuredData takes the provider's data in a data source or resource Configure.
-func configuredData(raw any, diags *diag.Diagnostics) *providerData {
-	if raw == nil {
-		return nil
-	}
-	data, ok := raw.(*providerData)
-	if !ok {
-		diags.AddError("Unexpected provider data", fmt.Sprintf("expected *providerData, got %T", raw))
-	}
-	return data
 }
 
 // meterDataAttributes are a meter's attributes, read-only; their types match the resource's, so one converter serves both.

@@ -50,6 +50,7 @@ func TestAccMeterDataSource_nameLookupErrors(t *testing.T) {
 	twinB := server.PutMeter(`{"name": "Twin meter", "filter": {"conjunction": "and", "clauses": []}, "aggregation": {"func": "count"}}`)
 	server.PutMeter(`{"name": "Twin meter (copy)", "filter": {"conjunction": "and", "clauses": []}, "aggregation": {"func": "count"}}`)
 	server.ArchiveOutOfBand(twinB)
+	perOne := server.PutMeter(`{"name": "Per one", "unit": "custom", "custom_label": "call", "custom_multiplier": 1, "filter": {"conjunction": "and", "clauses": []}, "aggregation": {"func": "count"}}`)
 	lookup := func(arguments string) string {
 		return "data \"polar_meter\" \"x\" {\n" + arguments + "\n}\n"
 	}
@@ -69,6 +70,11 @@ func TestAccMeterDataSource_nameLookupErrors(t *testing.T) {
 			{
 				Config:            lookup(`name = "Twin meter"` + "\n  is_archived = true"),
 				ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue("data.polar_meter.x", at("id"), knownvalue.StringExact(twinB))},
+			},
+			// A data source shows what Polar stores: an explicit multiplier of 1 is 1, not null.
+			{
+				Config:            lookup(`id = "` + perOne + `"`),
+				ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue("data.polar_meter.x", at("custom_multiplier"), knownvalue.Int64Exact(1))},
 			},
 		},
 	})

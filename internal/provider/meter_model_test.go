@@ -260,6 +260,9 @@ func TestNumericTextComparedInOrderWarns(t *testing.T) {
 	if got := diags[1].(diag.DiagnosticWithPath).Path(); !got.Equal(want) {
 		t.Errorf("warning at %s, want %s", got, want)
 	}
+	if !strings.Contains(diags[0].Detail(), "int_value = 100") || strings.Contains(diags[1].Detail(), "int_value =") {
+		t.Errorf("advice: %q / %q; int_value is suggested only for whole 32-bit numbers", diags[0].Detail(), diags[1].Detail())
+	}
 }
 
 func TestDestroyPlanWarnsOfArchive(t *testing.T) {

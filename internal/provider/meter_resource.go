@@ -75,6 +75,7 @@ func (r *MeterResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 			"custom_label": schema.StringAttribute{
 				MarkdownDescription: meterDescriptions["custom_label"],
 				Optional:            true,
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
 			},
 			"custom_multiplier": schema.Int64Attribute{
 				MarkdownDescription: meterDescriptions["custom_multiplier"],

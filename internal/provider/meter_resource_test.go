@@ -777,6 +777,45 @@ func TestAccMeter_failedCreateIsSafeToApplyAgain(t *testing.T) {
 	})
 }
 
+// Module inputs that default to null are unknown while Terraform validates: rules that refuse a set value must wait.
+func TestAccMeter_nullDefaultVariablesAreNotSet(t *testing.T) {
+	target := newTestTarget(t)
+	config := fmt.Sprintf(`
+variable "label" {
+  type    = string
+  default = null
+}
+variable "multiplier" {
+  type    = number
+  default = null
+}
+variable "property" {
+  type    = string
+  default = null
+}
+resource "polar_meter" "test" {
+  name              = %q
+  custom_label      = var.label
+  custom_multiplier = var.multiplier
+  filter {
+    conjunction = "and"
+  }
+  aggregation {
+    func     = "count"
+    property = var.property
+  }
+}
+`, testMeterName(t))
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: target.factories,
+		Steps: []resource.TestStep{{
+			Config:            config,
+			ConfigPlanChecks:  noPlannedChange,
+			ConfigStateChecks: []statecheck.StateCheck{expect(at("custom_multiplier"), knownvalue.Null())},
+		}},
+	})
+}
+
 func TestAccMeter_invalidConfigurationNeverReachesAPI(t *testing.T) {
 	target := newTestTarget(t)
 	name := testMeterName(t)
@@ -793,6 +832,7 @@ func TestAccMeter_invalidConfigurationNeverReachesAPI(t *testing.T) {
 		{meterHCL(name, countAll+"\n  unit = \"bytes\""), `unit.*value must be one of`},
 		{meterHCL(name, countAll+"\n  unit = \"custom\""), `Missing custom_label`},
 		{meterHCL(name, countAll+"\n  custom_label = \"x\""), `custom_label needs unit = "custom"`},
+		{meterHCL(name, countAll+"\n  unit = \"custom\"\n  custom_label = \"\""), `custom_label.*at least 1`},
 		{meterHCL(name, countAll+"\n  custom_multiplier = 5"), `custom_multiplier needs unit = "custom"`},
 		{meterHCL(name, countAll+"\n  unit = \"custom\"\n  custom_label = \"x\"\n  custom_multiplier = 0"), `custom_multiplier.*at least 1`},
 		{meterHCL(name, strings.Replace(countAll, `"and"`, `"xor"`, 1)), `conjunction.*value must be one of`},

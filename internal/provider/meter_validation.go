@@ -51,14 +51,19 @@ func validateUnit(config meterResourceModel, diags *diag.Diagnostics) {
 	case custom && config.CustomLabel.IsNull():
 		diags.AddAttributeError(path.Root("custom_label"), "Missing custom_label",
 			`custom_label is required when unit = "custom": it names the unit shown to customers, e.g. "request".`)
-	case !custom && !config.CustomLabel.IsNull():
+	case !custom && isSet(config.CustomLabel):
 		diags.AddAttributeError(path.Root("custom_label"), "custom_label needs unit = \"custom\"",
 			fmt.Sprintf("custom_label is only allowed when unit = \"custom\"; unit is %q.", unitOrDefault(config.Unit)))
 	}
-	if !custom && !config.CustomMultiplier.IsNull() {
+	if !custom && isSet(config.CustomMultiplier) {
 		diags.AddAttributeError(path.Root("custom_multiplier"), "custom_multiplier needs unit = \"custom\"",
 			fmt.Sprintf("custom_multiplier is only allowed when unit = \"custom\"; unit is %q.", unitOrDefault(config.Unit)))
 	}
+}
+
+// isSet reports whether a configuration value is known and not null; an unknown one may still turn out null.
+func isSet(v attr.Value) bool {
+	return !v.IsNull() && !v.IsUnknown()
 }
 
 // unitOrDefault names the unit in messages, with Polar's default when unset.
@@ -81,7 +86,7 @@ func validateAggregation(aggregation types.Object, diags *diag.Diagnostics) {
 	}
 	propertyPath := path.Root("aggregation").AtName("property")
 	switch {
-	case fn.ValueString() == string(polar.AggregationCount) && !property.IsNull():
+	case fn.ValueString() == string(polar.AggregationCount) && isSet(property):
 		diags.AddAttributeError(propertyPath, "property is refused for count",
 			`aggregation.property must not be set when func = "count": count has no property, and Polar would silently drop it.`)
 	case fn.ValueString() != string(polar.AggregationCount) && property.IsNull():
@@ -102,7 +107,7 @@ func warnNumericText(ctx context.Context, filter types.Object, at path.Path, dia
 			if isOrdering(c.Operator.ValueString()) && looksNumeric(c.Value) {
 				diags.AddAttributeWarning(at.AtName("clause").AtListIndex(i).AtName("value"), "Number compared as text",
 					fmt.Sprintf("value = %q is sent as a JSON string, so Polar compares it as text (\"9\" > \"10\") and it never matches a numeric "+
-						"event property. Use int_value = %s to compare numbers.", c.Value.ValueString(), c.Value.ValueString()))
+						"event property. %s", c.Value.ValueString(), numericAdvice(c.Value.ValueString())))
 			}
 		}
 	}
@@ -113,6 +118,14 @@ func warnNumericText(ctx context.Context, filter types.Object, at path.Path, dia
 			}
 		}
 	}
+}
+
+// numericAdvice says how to compare as a number: int_value holds whole numbers in the 32-bit range, nothing holds others.
+func numericAdvice(text string) string {
+	if n, err := strconv.ParseInt(text, 10, 32); err == nil {
+		return fmt.Sprintf("Use int_value = %d to compare numbers.", n)
+	}
+	return "Polar compares numbers only as whole 32-bit integers (int_value); this value is not one."
 }
 
 // isOrdering reports whether an operator orders values.
@@ -129,8 +142,8 @@ func looksNumeric(v types.String) bool {
 	if v.IsNull() || v.IsUnknown() {
 		return false
 	}
-	_, err := strconv.ParseFloat(v.ValueString(), 64)
-	return err == nil
+	f, err := strconv.ParseFloat(v.ValueString(), 64)
+	return err == nil && !math.IsInf(f, 0) && !math.IsNaN(f)
 }
 
 // metadataValidator checks metadata against Polar's limits: ≤50 keys of 1–40 characters, values string (1–500), number or bool.

@@ -168,6 +168,18 @@ type providerData struct {
 	creates           *createLedger // shared by every polar_meter of this provider instance
 }
 
+// configuredData takes the provider's data in a data source or resource Configure.
+func configuredData(raw any, diags *diag.Diagnostics) *providerData {
+	if raw == nil {
+		return nil
+	}
+	data, ok := raw.(*providerData)
+	if !ok {
+		diags.AddError("Unexpected provider data", fmt.Sprintf("expected *providerData, got %T", raw))
+	}
+	return data
+}
+
 // providerSettings are the resolved connection settings.
 type providerSettings struct {
 	token             string
