@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/big"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -60,8 +61,9 @@ func (m meterResourceModel) toCreate(ctx context.Context, organizationToken bool
 	return create, diags
 }
 
-// toUpdate builds a PATCH with only the fields that differ from state in Polar's terms.
-func (m meterResourceModel) toUpdate(ctx context.Context, state meterResourceModel) (polar.MeterUpdate, diag.Diagnostics) {
+// toUpdate builds a PATCH with only the fields that differ from state in Polar's terms; floatKeys name the metadata
+// keys Polar holds as floats, which stay floats when the map is sent again.
+func (m meterResourceModel) toUpdate(ctx context.Context, state meterResourceModel, floatKeys []string) (polar.MeterUpdate, diag.Diagnostics) {
 	var update polar.MeterUpdate
 	var diags diag.Diagnostics
 	if !m.Name.Equal(state.Name) {
@@ -91,6 +93,11 @@ func (m meterResourceModel) toUpdate(ctx context.Context, state meterResourceMod
 	if planMeta := metadataFromDynamic(m.Metadata); !sameMetadata(planMeta, metadataFromDynamic(state.Metadata)) {
 		if planMeta == nil {
 			planMeta = polar.Metadata{} // {} clears; null would be refused
+		}
+		for _, key := range floatKeys {
+			if v, ok := planMeta[key]; ok && v.Kind() == polar.MetadataKindInt {
+				planMeta[key] = polar.MetadataFloat(float64(v.IntValue()))
+			}
 		}
 		update.Metadata = &planMeta
 	}
@@ -313,6 +320,18 @@ func metadataToDynamic(m polar.Metadata) types.Dynamic {
 		attrTypes[key] = values[key].Type(context.Background())
 	}
 	return types.DynamicValue(types.ObjectValueMust(attrTypes, values))
+}
+
+// floatKeysOf lists the metadata keys Polar holds as floats: Terraform's numbers cannot tell 2.0 from 2.
+func floatKeysOf(m polar.Metadata) []string {
+	keys := []string{}
+	for key, v := range m {
+		if v.Kind() == polar.MetadataKindFloat {
+			keys = append(keys, key)
+		}
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 // decimalNumber is f as HCL would parse its shortest decimal text, so a float read back equals the same literal in config.

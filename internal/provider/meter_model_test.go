@@ -150,7 +150,7 @@ func TestToUpdateSendsOnlyWhatChanged(t *testing.T) {
 	base := testModel(t, "Meter one")
 	renamed := base
 	renamed.Name = types.StringValue("Meter two")
-	update, diags := renamed.toUpdate(ctx, base)
+	update, diags := renamed.toUpdate(ctx, base, nil)
 	requireNoErrors(t, diags)
 	if got := marshal(t, update); got != `{"name":"Meter two"}` {
 		t.Errorf("rename sends %s", got)
@@ -158,14 +158,23 @@ func TestToUpdateSendsOnlyWhatChanged(t *testing.T) {
 
 	custom := base
 	custom.Unit, custom.CustomLabel, custom.CustomMultiplier = types.StringValue("custom"), types.StringValue("call"), types.Int64Value(10)
-	update, _ = base.toUpdate(ctx, custom)
+	update, _ = base.toUpdate(ctx, custom, nil)
 	if got := marshal(t, update); got != `{"unit":"scalar","custom_label":null,"custom_multiplier":null}` {
 		t.Errorf("leaving custom sends %s", got)
 	}
 
+	rated := base
+	rated.Metadata = metadataToDynamic(polar.Metadata{"rate": polar.MetadataInt(2), "team": polar.MetadataString("b")})
+	stateRated := base
+	stateRated.Metadata = metadataToDynamic(polar.Metadata{"rate": polar.MetadataInt(2), "team": polar.MetadataString("a")})
+	update, _ = rated.toUpdate(ctx, stateRated, []string{"rate"})
+	if got := marshal(t, update); got != `{"metadata":{"rate":2.0,"team":"b"}}` {
+		t.Errorf("a float key sends %s", got)
+	}
+
 	withMeta := base
 	withMeta.Metadata = metadataToDynamic(polar.Metadata{"a": polar.MetadataInt(1)})
-	update, _ = base.toUpdate(ctx, withMeta)
+	update, _ = base.toUpdate(ctx, withMeta, nil)
 	if got := marshal(t, update); got != `{"metadata":{}}` {
 		t.Errorf("removing metadata sends %s", got)
 	}
@@ -174,7 +183,7 @@ func TestToUpdateSendsOnlyWhatChanged(t *testing.T) {
 	prefixed.Aggregation = aggregationToObject(polar.Aggregation{Func: polar.AggregationSum, Property: "metadata.n"})
 	stored := base
 	stored.Aggregation = aggregationToObject(polar.Aggregation{Func: polar.AggregationSum, Property: "n"})
-	if update, _ := prefixed.toUpdate(ctx, stored); !update.IsEmpty() {
+	if update, _ := prefixed.toUpdate(ctx, stored, nil); !update.IsEmpty() {
 		t.Errorf("a spelling change sends %s", marshal(t, update))
 	}
 }

@@ -2,11 +2,14 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -195,10 +198,15 @@ func (r *MeterResource) Create(ctx context.Context, req resource.CreateRequest, 
 	if meter == nil {
 		return
 	}
+	if want := plan.OrganizationID; isSet(want) && !strings.EqualFold(want.ValueString(), meter.OrganizationID) {
+		r.undoCreateInOtherOrganization(ctx, meter, want.ValueString(), &resp.Diagnostics)
+		return
+	}
 	wantArchived := plan.IsArchived.ValueBool()
 	// Save what exists now, so a failing archive below still leaves the meter tracked.
 	resp.Diagnostics.Append(plan.refresh(ctx, meter)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(saveFloatKeys(ctx, resp.Private, meter)...)
 	if !wantArchived || resp.Diagnostics.HasError() {
 		return
 	}
@@ -209,6 +217,19 @@ func (r *MeterResource) Create(ctx context.Context, req resource.CreateRequest, 
 	}
 	resp.Diagnostics.Append(plan.refresh(ctx, archived)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(saveFloatKeys(ctx, resp.Private, archived)...)
+}
+
+// undoCreateInOtherOrganization archives a meter an organization token made in its own organization, not the configured one.
+func (r *MeterResource) undoCreateInOtherOrganization(ctx context.Context, meter *polar.Meter, want string, diags *diag.Diagnostics) {
+	outcome := fmt.Sprintf("The provider archived that meter (%s).", meter.ID)
+	if _, err := r.data.client.ArchiveMeter(ctx, meter.ID); err != nil {
+		outcome = fmt.Sprintf("Archiving that meter (%s) failed too: %s. Archive it in Polar.", meter.ID, err)
+	}
+	diags.AddAttributeError(path.Root("organization_id"), "Meter created in another organization",
+		fmt.Sprintf("organization_id is %s, but the access token belongs to organization %s, where Polar created the meter: "+
+			"an Organization Access Token implies its organization. %s Remove organization_id, set it to %s, or use a token of "+
+			"organization %s.", want, meter.OrganizationID, outcome, meter.OrganizationID, want))
 }
 
 // Read refreshes the meter with one GET; a meter gone from Polar leaves the state.
@@ -229,6 +250,7 @@ func (r *MeterResource) Read(ctx context.Context, req resource.ReadRequest, resp
 	}
 	resp.Diagnostics.Append(state.refresh(ctx, meter)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	resp.Diagnostics.Append(saveFloatKeys(ctx, resp.Private, meter)...)
 }
 
 // Update sends one PATCH with only what changed, so a locked filter never blocks a rename.
@@ -239,7 +261,9 @@ func (r *MeterResource) Update(ctx context.Context, req resource.UpdateRequest, 
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	update, diags := plan.toUpdate(ctx, state)
+	floatKeys, diags := loadFloatKeys(ctx, req.Private)
+	resp.Diagnostics.Append(diags...)
+	update, diags := plan.toUpdate(ctx, state, floatKeys)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		resp.State = req.State
@@ -259,6 +283,7 @@ func (r *MeterResource) Update(ctx context.Context, req resource.UpdateRequest, 
 	}
 	resp.Diagnostics.Append(plan.refresh(ctx, meter)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(saveFloatKeys(ctx, resp.Private, meter)...)
 }
 
 // Delete archives the meter: Polar has no delete.
@@ -288,6 +313,32 @@ func (r *MeterResource) ImportState(ctx context.Context, req resource.ImportStat
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+}
+
+// privateFloatKeys is the private state entry naming the metadata keys Polar holds as floats.
+const privateFloatKeys = "metadata_float_keys"
+
+// saveFloatKeys records which metadata keys the meter holds as floats, so a later update keeps them floats.
+func saveFloatKeys(ctx context.Context, private interface {
+	SetKey(context.Context, string, []byte) diag.Diagnostics
+}, meter *polar.Meter,
+) diag.Diagnostics {
+	raw, _ := json.Marshal(floatKeysOf(meter.Metadata)) // a []string always marshals
+	return private.SetKey(ctx, privateFloatKeys, raw)
+}
+
+// loadFloatKeys reads what saveFloatKeys recorded; none for state written before it existed.
+func loadFloatKeys(ctx context.Context, private interface {
+	GetKey(context.Context, string) ([]byte, diag.Diagnostics)
+}) ([]string, diag.Diagnostics) {
+	raw, diags := private.GetKey(ctx, privateFloatKeys)
+	var keys []string
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &keys); err != nil {
+			diags.AddError("Unreadable private state", fmt.Sprintf("%s: %s; this is a bug in the provider", privateFloatKeys, err))
+		}
+	}
+	return keys, diags
 }
 
 // filterBlockObject is the schema of a filter group at depth (0 = root); groups nest maxFilterDepth levels below the root.

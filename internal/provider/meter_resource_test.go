@@ -625,6 +625,29 @@ resource "polar_meter" "test" {
 	})
 }
 
+// A whole float in metadata (2.0, as the dashboard writes it) reads back as the number 2; editing another key must
+// still send 2.0, not 2.
+func TestAccMeter_metadataFloatsStayFloats(t *testing.T) {
+	target := newTestTarget(t)
+	server := target.needsLocal(t)
+	id := server.PutMeter(`{"name": "Dashboard rates", "filter": {"conjunction": "and", "clauses": []}, "aggregation": {"func": "count"}, "metadata": {"rate": 2.0, "team": "a"}}`)
+	config := func(team string) string {
+		return fmt.Sprintf("import {\n  to = polar_meter.test\n  id = %q\n}\n", id) +
+			meterHCL("Dashboard rates", countAll+fmt.Sprintf("\n  metadata = { rate = 2, team = %q }", team))
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: target.factories,
+		Steps: []resource.TestStep{
+			{Config: config("a"), ConfigPlanChecks: plannedAction(plancheck.ResourceActionNoop)},
+			{
+				Config:           config("b"),
+				ConfigPlanChecks: plannedAction(plancheck.ResourceActionUpdate),
+				Check:            expectLastBody(server, "PATCH", `{"metadata": {"rate": 2.0, "team": "b"}}`),
+			},
+		},
+	})
+}
+
 func TestAccMeter_filterDeeperThanSchemaIsAnError(t *testing.T) {
 	target := newTestTarget(t)
 	server := target.needsLocal(t)
@@ -695,6 +718,31 @@ func TestAccMeter_organizationID(t *testing.T) {
 					plancheck.ExpectResourceAction(testAddress, plancheck.ResourceActionReplace),
 				}},
 			},
+		},
+	})
+}
+
+func TestAccMeter_organizationTokenOfAnotherOrganization(t *testing.T) {
+	target := newTestTarget(t)
+	server := target.needsLocal(t)
+	other := "1dbfc517-0bbf-4301-9ba8-555ca42b9737"
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: target.factories,
+		Steps: []resource.TestStep{{
+			Config:      meterHCL(testMeterName(t), countAll+fmt.Sprintf("\n  organization_id = %q", other)),
+			ExpectError: errorLike(`Meter created in another organization.*` + other + `.*belongs to organization ` + localpolar.DefaultOrganizationID + `.*archived`),
+		}},
+		// Nothing is tracked, so the next apply cannot loop; the one meter made is archived.
+		CheckDestroy: func(*terraform.State) error {
+			ids := server.MeterIDs()
+			if len(ids) != 1 {
+				return fmt.Errorf("%d meters, want the 1 made and archived", len(ids))
+			}
+			raw, _ := server.MeterJSON(ids[0])
+			if v, _ := decodeJSON(raw); v.(map[string]any)["archived_at"] == nil {
+				return fmt.Errorf("the meter made in the token's organization was left active")
+			}
+			return nil
 		},
 	})
 }
