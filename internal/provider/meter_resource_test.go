@@ -312,11 +312,12 @@ func TestAccMeter_renameOnLockedMeter(t *testing.T) {
 			{
 				PreConfig:   lock,
 				Config:      meterHCL(name, strings.Replace(countAll, "and", "or", 1)),
-				ExpectError: errorLike(`already aggregating events.*-replace`),
+				// The diagnostic names the attribute: Terraform can quote a block's attributes but not the block itself.
+				ExpectError: errorLike(`Polar refused PATCH /v1/meters/[0-9a-f-]+: filter: This field can't be updated because the meter is already aggregating events.*-replace`),
 			},
 			{
 				Config:      meterHCL(name, strings.Replace(countAll, `func = "count"`, "func = \"sum\"\n    property = \"n\"", 1)),
-				ExpectError: errorLike(`already aggregating events.*create a new meter`),
+				ExpectError: errorLike(`Polar refused PATCH /v1/meters/[0-9a-f-]+: aggregation: This field can't be updated.*create a new meter`),
 			},
 			// The failed changes left state as it was, and a rename carries no filter, so it still works.
 			{
