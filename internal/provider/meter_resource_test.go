@@ -35,6 +35,17 @@ const countAll = `
     func = "count"
   }`
 
+// apiCallFilter is a filter block matching one event name.
+const apiCallFilter = `
+  filter {
+    conjunction = "or"
+    clause {
+      property = "name"
+      operator = "eq"
+      value    = "api.call"
+    }
+  }`
+
 // typedMeterBody uses every value type, two levels of nested groups, a custom unit and typed metadata.
 const typedMeterBody = `
   unit              = "custom"
@@ -261,31 +272,10 @@ func TestAccMeter_updatesSendOnlyWhatChanged(t *testing.T) {
 			// Moving away from custom must clear label and multiplier explicitly: Polar's PATCH keeps them otherwise.
 			step(countAll, `{"unit": "scalar", "custom_label": null, "custom_multiplier": null}`,
 				expect(at("custom_label"), knownvalue.Null()), expect(at("custom_multiplier"), knownvalue.Null())),
-			step(`
-  filter {
-    conjunction = "or"
-    clause {
-      property = "name"
-      operator = "eq"
-      value    = "api.call"
-    }
-  }
-  aggregation {
-    func = "count"
-  }`, `{"filter": {"conjunction": "or", "clauses": [{"property": "name", "operator": "eq", "value": "api.call"}]}}`),
-			step(`
-  filter {
-    conjunction = "or"
-    clause {
-      property = "name"
-      operator = "eq"
-      value    = "api.call"
-    }
-  }
-  aggregation {
-    func     = "max"
-    property = "latency_ms"
-  }`, `{"aggregation": {"func": "max", "property": "latency_ms"}}`),
+			step(apiCallFilter+"\n  aggregation {\n    func = \"count\"\n  }",
+				`{"filter": {"conjunction": "or", "clauses": [{"property": "name", "operator": "eq", "value": "api.call"}]}}`),
+			step(apiCallFilter+"\n  aggregation {\n    func     = \"max\"\n    property = \"latency_ms\"\n  }",
+				`{"aggregation": {"func": "max", "property": "latency_ms"}}`),
 			step(countAll+"\n  metadata = { owner = \"billing\", seats = 5 }", `{"filter": {"conjunction": "and", "clauses": []}, "aggregation": {"func": "count"}, "metadata": {"owner": "billing", "seats": 5}}`),
 			step(countAll, `{"metadata": {}}`, expect(at("metadata"), knownvalue.Null())),
 			step(countAll+"\n  is_archived = true", `{"is_archived": true}`,
