@@ -300,8 +300,8 @@ func TestAccMeter_renameOnLockedMeter(t *testing.T) {
 		Steps: []resource.TestStep{
 			{Config: meterHCL(name, countAll)},
 			{
-				PreConfig:   lock,
-				Config:      meterHCL(name, strings.Replace(countAll, "and", "or", 1)),
+				PreConfig: lock,
+				Config:    meterHCL(name, strings.Replace(countAll, "and", "or", 1)),
 				// The diagnostic names the attribute: Terraform can quote a block's attributes but not the block itself.
 				ExpectError: errorLike(`Polar refused PATCH /v1/meters/[0-9a-f-]+: filter: This field can't be updated because the meter is already aggregating events.*-replace`),
 			},
