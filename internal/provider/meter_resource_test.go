@@ -381,32 +381,27 @@ func checkOptional(check resource.TestCheckFunc) resource.TestCheckFunc {
 	return check
 }
 
-func TestAccMeter_archivedAtCreationAndDrift(t *testing.T) {
+func TestAccMeter_archiveInPlace(t *testing.T) {
 	target := newTestTarget(t)
-	server := target.needsLocal(t)
 	name := testMeterName(t)
+	archivedAtCreation := resource.TestStep{
+		Config:            meterHCL(name, countAll+"\n  is_archived = true"),
+		ConfigPlanChecks:  noPlannedChange,
+		ConfigStateChecks: []statecheck.StateCheck{expect(at("archived_at"), knownvalue.NotNull())},
+	}
+	var checkDestroy resource.TestCheckFunc
+	if server := target.local; server != nil {
+		archivedAtCreation.Check = resource.ComposeAggregateTestCheckFunc(
+			expectLastBody(server, "PATCH", `{"is_archived": true}`),
+			expectRequests(server, map[string]int{"POST ": 1, "PATCH ": 1}),
+		)
+		checkDestroy = func(*terraform.State) error { return everyMeterArchived(server) }
+	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: target.factories,
-		CheckDestroy: func(s *terraform.State) error {
-			for _, id := range server.MeterIDs() {
-				raw, _ := server.MeterJSON(id)
-				v, _ := decodeJSON(raw)
-				if v.(map[string]any)["archived_at"] == nil {
-					return fmt.Errorf("destroy left meter %s unarchived", id)
-				}
-			}
-			return nil
-		},
+		CheckDestroy:             checkOptional(checkDestroy),
 		Steps: []resource.TestStep{
-			{
-				Config: meterHCL(name, countAll+"\n  is_archived = true"),
-				Check: resource.ComposeAggregateTestCheckFunc(
-					expectLastBody(server, "PATCH", `{"is_archived": true}`),
-					expectRequests(server, map[string]int{"POST ": 1, "PATCH ": 1}),
-				),
-				ConfigPlanChecks:  noPlannedChange,
-				ConfigStateChecks: []statecheck.StateCheck{expect(at("archived_at"), knownvalue.NotNull())},
-			},
+			archivedAtCreation,
 			// A rename keeps archived_at known in the plan: it moves only when is_archived does.
 			{
 				Config: meterHCL(name+"-renamed", countAll+"\n  is_archived = true"),
@@ -418,9 +413,34 @@ func TestAccMeter_archivedAtCreationAndDrift(t *testing.T) {
 			{
 				Config:            meterHCL(name, countAll),
 				ConfigPlanChecks:  plannedAction(plancheck.ResourceActionUpdate),
-				ConfigStateChecks: []statecheck.StateCheck{expect(at("is_archived"), knownvalue.Bool(false))},
+				ConfigStateChecks: []statecheck.StateCheck{expect(at("is_archived"), knownvalue.Bool(false)), expect(at("archived_at"), knownvalue.Null())},
 			},
-			// Archived in the dashboard: the plan restores it.
+		},
+	})
+}
+
+// everyMeterArchived checks that nothing the test made is left active.
+func everyMeterArchived(server *localpolar.Server) error {
+	for _, id := range server.MeterIDs() {
+		raw, _ := server.MeterJSON(id)
+		v, _ := decodeJSON(raw)
+		if v.(map[string]any)["archived_at"] == nil {
+			return fmt.Errorf("destroy left meter %s unarchived", id)
+		}
+	}
+	return nil
+}
+
+func TestAccMeter_archivedOutsideTerraformIsRestored(t *testing.T) {
+	target := newTestTarget(t)
+	server := target.needsLocal(t)
+	name := testMeterName(t)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: target.factories,
+		CheckDestroy:             func(*terraform.State) error { return everyMeterArchived(server) },
+		Steps: []resource.TestStep{
+			{Config: meterHCL(name, countAll)},
+			// Archived in the dashboard: drift on is_archived, and the plan restores it.
 			{
 				PreConfig: func() {
 					for _, id := range server.MeterIDs() {
