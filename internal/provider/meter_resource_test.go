@@ -168,15 +168,11 @@ func storedMeter(server *localpolar.Server, s *terraform.State) (map[string]any,
 	if err != nil {
 		return nil, err
 	}
-	raw, ok := server.MeterJSON(id)
+	meter, ok := serverMeter(server, id)
 	if !ok {
 		return nil, fmt.Errorf("meter %s is not on the server", id)
 	}
-	v, err := decodeJSON(raw)
-	if err != nil {
-		return nil, err
-	}
-	return v.(map[string]any), nil
+	return meter, nil
 }
 
 // noPlannedChange asserts an empty plan after apply and refresh.
@@ -395,7 +391,7 @@ func TestAccMeter_archiveInPlace(t *testing.T) {
 			expectLastBody(server, "PATCH", `{"is_archived": true}`),
 			expectRequests(server, map[string]int{"POST ": 1, "PATCH ": 1}),
 		)
-		checkDestroy = func(*terraform.State) error { return everyMeterArchived(server) }
+		checkDestroy = func(*terraform.State) error { return allArchived(server, 1) }
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: target.factories,
@@ -419,25 +415,13 @@ func TestAccMeter_archiveInPlace(t *testing.T) {
 	})
 }
 
-// everyMeterArchived checks that nothing the test made is left active.
-func everyMeterArchived(server *localpolar.Server) error {
-	for _, id := range server.MeterIDs() {
-		raw, _ := server.MeterJSON(id)
-		v, _ := decodeJSON(raw)
-		if v.(map[string]any)["archived_at"] == nil {
-			return fmt.Errorf("destroy left meter %s unarchived", id)
-		}
-	}
-	return nil
-}
-
 func TestAccMeter_archivedOutsideTerraformIsRestored(t *testing.T) {
 	target := newTestTarget(t)
 	server := target.needsLocal(t)
 	name := testMeterName(t)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: target.factories,
-		CheckDestroy:             func(*terraform.State) error { return everyMeterArchived(server) },
+		CheckDestroy:             func(*terraform.State) error { return allArchived(server, 1) },
 		Steps: []resource.TestStep{
 			{Config: meterHCL(name, countAll)},
 			// Archived in the dashboard: drift on is_archived, and the plan restores it.
@@ -744,17 +728,7 @@ func TestAccMeter_organizationTokenOfAnotherOrganization(t *testing.T) {
 			ExpectError: errorLike(`Meter created in another organization.*` + other + `.*belongs to organization ` + localpolar.DefaultOrganizationID + `.*archived`),
 		}},
 		// Nothing is tracked, so the next apply cannot loop; the one meter made is archived.
-		CheckDestroy: func(*terraform.State) error {
-			ids := server.MeterIDs()
-			if len(ids) != 1 {
-				return fmt.Errorf("%d meters, want the 1 made and archived", len(ids))
-			}
-			raw, _ := server.MeterJSON(ids[0])
-			if v, _ := decodeJSON(raw); v.(map[string]any)["archived_at"] == nil {
-				return fmt.Errorf("the meter made in the token's organization was left active")
-			}
-			return nil
-		},
+		CheckDestroy: func(*terraform.State) error { return allArchived(server, 1) },
 	})
 }
 
