@@ -2,7 +2,8 @@
 terraform {
   required_providers {
     polar = {
-      source = "polar-terraform/polar"
+      source  = "polar-terraform/polar"
+      version = "~> 0.1"
     }
   }
 }
@@ -17,21 +18,15 @@ resource "polar_meter" "ai_tokens" {
   custom_label      = "token"
   custom_multiplier = 1000
 
-  filter {
+  filter = {
     conjunction = "and"
-    clause {
-      property = "name"
-      operator = "eq"
-      value    = "ai.completion"
-    }
-    clause {
-      property  = "tokens"
-      operator  = "gt"
-      int_value = 0
-    }
+    clauses = [
+      { property = "name", operator = "eq", value = "ai.completion" },
+      { property = "tokens", operator = "gt", int_value = 0 }, # a number, compared as a number
+    ]
   }
 
-  aggregation {
+  aggregation = {
     func     = "sum"
     property = "metadata.tokens" # Polar stores this as "tokens"; both spellings plan clean
   }
@@ -43,50 +38,32 @@ resource "polar_meter" "ai_tokens" {
 resource "polar_meter" "api_calls" {
   name = "API calls"
 
-  filter {
+  filter = {
     conjunction = "and"
-    clause {
-      property = "name"
-      operator = "eq"
-      value    = "api.request"
-    }
-    filter {
+    clauses = [
+      { property = "name", operator = "eq", value = "api.request" },
+    ]
+    groups = [{
       conjunction = "or"
-      clause {
-        property = "region"
-        operator = "eq"
-        value    = "eu"
-      }
-      clause {
-        property = "region"
-        operator = "eq"
-        value    = "us"
-      }
-    }
+      clauses     = [for region in ["eu", "us"] : { property = "region", operator = "eq", value = region }]
+    }]
   }
 
-  aggregation {
-    func = "count"
-  }
+  aggregation = { func = "count" }
 }
 
 # Distinct active users of the beta.
 resource "polar_meter" "active_users" {
   name = "Active beta users"
 
-  filter {
+  filter = {
     conjunction = "and"
-    clause {
-      property   = "beta"
-      operator   = "eq"
-      bool_value = true
-    }
+    clauses = [
+      { property = "beta", operator = "eq", bool_value = true },
+    ]
   }
 
-  aggregation {
-    func     = "unique"
-    property = "user_id"
-  }
+  aggregation = { func = "unique", property = "user_id" }
 }
 
 output "meter_ids" {

@@ -1,7 +1,8 @@
 terraform {
   required_providers {
     polar = {
-      source = "polar-terraform/polar"
+      source  = "polar-terraform/polar"
+      version = "~> 0.1"
     }
   }
 }
@@ -14,8 +15,10 @@ provider "polar" {
   # or set POLAR_SERVER instead. A value here wins over the environment.
   server = "sandbox"
 
-  # Stay under the sandbox's rate limit (100 requests a minute per token) instead of waiting out 429s.
-  max_requests_per_minute = 100
+  # Polar's rate limit is per organization, not per token, and the organization's live traffic (event
+  # ingestion, checkouts) spends the same budget: 100 requests a minute on sandbox, 500 on production
+  # (default tier). Spacing Terraform's requests at half of it leaves the other half to the live traffic.
+  max_requests_per_minute = 50
 
   # server_url overrides server: https://, or http:// to a loopback address (a local test server).
   # server_url = "http://127.0.0.1:8787"

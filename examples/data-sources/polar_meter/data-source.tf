@@ -1,7 +1,8 @@
 terraform {
   required_providers {
     polar = {
-      source = "polar-terraform/polar"
+      source  = "polar-terraform/polar"
+      version = "~> 0.1"
     }
   }
 }
@@ -11,18 +12,14 @@ terraform {
 resource "polar_meter" "api_requests" {
   name = "API requests"
 
-  filter {
+  filter = {
     conjunction = "and"
-    clause {
-      property = "name"
-      operator = "eq"
-      value    = "api.request"
-    }
+    clauses = [
+      { property = "name", operator = "eq", value = "api.request" },
+    ]
   }
 
-  aggregation {
-    func = "count"
-  }
+  aggregation = { func = "count" }
 }
 
 # By ID: one request.
@@ -43,6 +40,6 @@ output "api_requests_meter" {
   value = {
     id          = data.polar_meter.by_name.id
     aggregation = data.polar_meter.by_id.aggregation.func
-    event_name  = data.polar_meter.by_id.filter.clause[0].value
+    event_name  = data.polar_meter.by_id.filter.clauses[0].value
   }
 }

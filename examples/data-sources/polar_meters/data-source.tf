@@ -1,7 +1,8 @@
 terraform {
   required_providers {
     polar = {
-      source = "polar-terraform/polar"
+      source  = "polar-terraform/polar"
+      version = "~> 0.1"
     }
   }
 }
@@ -10,19 +11,14 @@ terraform {
 resource "polar_meter" "ai_input_tokens" {
   name = "AI input tokens"
 
-  filter {
+  filter = {
     conjunction = "and"
-    clause {
-      property = "name"
-      operator = "eq"
-      value    = "ai.completion"
-    }
+    clauses = [
+      { property = "name", operator = "eq", value = "ai.completion" },
+    ]
   }
 
-  aggregation {
-    func     = "sum"
-    property = "input_tokens"
-  }
+  aggregation = { func = "sum", property = "input_tokens" }
 
   metadata = { team = "ai", tier = 1 }
 }
@@ -30,19 +26,14 @@ resource "polar_meter" "ai_input_tokens" {
 resource "polar_meter" "ai_output_tokens" {
   name = "AI output tokens"
 
-  filter {
+  filter = {
     conjunction = "and"
-    clause {
-      property = "name"
-      operator = "eq"
-      value    = "ai.completion"
-    }
+    clauses = [
+      { property = "name", operator = "eq", value = "ai.completion" },
+    ]
   }
 
-  aggregation {
-    func     = "sum"
-    property = "output_tokens"
-  }
+  aggregation = { func = "sum", property = "output_tokens" }
 
   metadata = { team = "ai", tier = 2 }
 }
