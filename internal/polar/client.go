@@ -10,9 +10,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // APIVersion is the Polar API version the client speaks, sent as the Polar-Version header.
@@ -27,6 +27,10 @@ const (
 	pageSize = 100
 	// maxLoggedBody bounds each body written to the log.
 	maxLoggedBody = 4 << 10
+	// writeTimeout bounds a write's exchange, which goes on after the caller cancels so that its answer is read.
+	writeTimeout = 60 * time.Second
+	// limiterNotice is how long the client-side limiter may hold a request before the wait is logged at INFO.
+	limiterNotice = 2 * time.Second
 )
 
 // Config configures a Client.
@@ -40,9 +44,11 @@ type Config struct {
 	Limiter    Limiter      // nil means no client-side rate limiting
 }
 
-// Logger receives one debug entry per attempt and per retry wait. Entries never hold headers or the token.
+// Logger receives one debug entry per attempt, and one info entry per long wait (a retry, or the limiter holding a
+// request), so that a person watching sees why a call takes time. Entries never hold headers or the token.
 type Logger interface {
 	Debug(ctx context.Context, msg string, fields map[string]any)
+	Info(ctx context.Context, msg string, fields map[string]any)
 }
 
 // Limiter paces requests on the client side; Wait is called before every attempt, retries included.
@@ -53,18 +59,22 @@ type Limiter interface {
 // Client calls Polar's meters API. It is safe for concurrent use.
 type Client struct {
 	baseURL    string // without a trailing slash
+	shownURL   string // baseURL as errors show it, without any password
 	token      string
 	userAgent  string
 	httpClient *http.Client
 	retry      RetryPolicy
 	logger     Logger
 	limiter    Limiter
+	clock      clock
 }
 
-// NewClient returns a Client, or an error when the base URL is not an absolute http(s) URL or the token is empty.
+// NewClient returns a Client, or an error when the base URL is not an absolute http(s) URL or the token is not one
+// NormalizeToken accepts. The client sends the token as NormalizeToken returns it.
 func NewClient(cfg Config) (*Client, error) {
-	if cfg.Token == "" {
-		return nil, errors.New("polar: the API token is empty")
+	token, err := NormalizeToken(cfg.Token)
+	if err != nil {
+		return nil, err
 	}
 	base, err := url.Parse(cfg.BaseURL)
 	if err != nil {
@@ -75,13 +85,34 @@ func NewClient(cfg Config) (*Client, error) {
 	}
 	return &Client{
 		baseURL:    strings.TrimRight(cfg.BaseURL, "/"),
-		token:      cfg.Token,
+		shownURL:   strings.TrimRight(base.Redacted(), "/"),
+		token:      token,
 		userAgent:  cmp.Or(cfg.UserAgent, defaultUserAgent),
 		httpClient: withoutRedirects(cfg.HTTPClient),
 		retry:      cfg.Retry.withDefaults(),
 		logger:     cfg.Logger,
 		limiter:    cfg.Limiter,
+		clock:      realClock{},
 	}, nil
+}
+
+// NormalizeToken returns the token without surrounding whitespace (a token read with file() ends in a newline), or
+// an error, which never shows the token, when it is empty or still holds whitespace or an invisible character.
+func NormalizeToken(token string) (string, error) {
+	token = strings.TrimSpace(token)
+	if token == "" {
+		return "", errors.New("polar: the API token is empty")
+	}
+	if i := strings.IndexFunc(token, invisible); i >= 0 {
+		return "", fmt.Errorf("polar: the API token holds whitespace or an invisible character at byte %d of %d: "+
+			"a Polar token is one word (polar_oat_… or polar_pat_…), so check that exactly one token was copied", i+1, len(token))
+	}
+	return token, nil
+}
+
+// invisible reports whether r is whitespace, a control character or a format character such as a zero-width space.
+func invisible(r rune) bool {
+	return unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r)
 }
 
 // withoutRedirects returns a copy of hc, or of a default client, that hands back a 3xx instead of
@@ -138,51 +169,6 @@ func (c *Client) setArchived(ctx context.Context, id string, archived bool) (*Me
 	return c.UpdateMeter(ctx, id, MeterUpdate{IsArchived: &archived})
 }
 
-// ListMeters returns every meter matching p, reading all pages.
-func (c *Client) ListMeters(ctx context.Context, p ListMetersParams) ([]Meter, error) {
-	query := p.values()
-	query.Set("limit", strconv.Itoa(pageSize))
-	var meters []Meter
-	for page := 1; ; page++ {
-		query.Set("page", strconv.Itoa(page))
-		r := request{method: http.MethodGet, path: metersPath, rawQuery: query.Encode(), want: http.StatusOK}
-		var list meterList
-		if err := c.do(ctx, r, &list); err != nil {
-			return nil, err
-		}
-		meters = append(meters, list.Items...)
-		if len(list.Items) == 0 || page >= list.Pagination.MaxPage {
-			return meters, nil
-		}
-	}
-}
-
-// meterList is one page of a list call.
-type meterList struct {
-	Items      []Meter `json:"items"`
-	Pagination struct {
-		MaxPage int `json:"max_page"` // the number of pages; 0 when there are no meters
-	} `json:"pagination"`
-}
-
-// values encodes the parameters as Polar reads them; url.Values.Encode sorts the keys.
-func (p ListMetersParams) values() url.Values {
-	query := url.Values{}
-	if p.Query != "" {
-		query.Set("query", p.Query)
-	}
-	if p.IsArchived != nil {
-		query.Set("is_archived", strconv.FormatBool(*p.IsArchived))
-	}
-	for key, value := range p.Metadata {
-		query.Set("metadata["+key+"]", value)
-	}
-	for _, sorting := range p.Sorting {
-		query.Add("sorting", sorting)
-	}
-	return query
-}
-
 // meter performs r and decodes the meter it answers with.
 func (c *Client) meter(ctx context.Context, r request) (*Meter, error) {
 	var m Meter
@@ -199,6 +185,7 @@ type request struct {
 	rawQuery string
 	body     []byte // nil when the request has no body
 	want     int    // the status of success
+	meterID  string // the meter the answer must be, for a call on one meter
 }
 
 // newRequest builds a request, encoding body as JSON unless it is nil.
@@ -221,7 +208,9 @@ func meterRequest(method, id string, body any) (request, error) {
 		r := request{method: method, path: metersPath + "{id}"}
 		return request{}, r.failure(KindUnexpected, errors.New("the meter id is empty"))
 	}
-	return newRequest(method, metersPath+url.PathEscape(id), body, http.StatusOK)
+	r, err := newRequest(method, metersPath+url.PathEscape(id), body, http.StatusOK)
+	r.meterID = id
+	return r, err
 }
 
 // isWrite reports whether the request changes something on the server.
@@ -236,13 +225,24 @@ func (r request) failure(kind ErrorKind, err error) *APIError {
 	return e
 }
 
+// exchangeContext is the context of one exchange. A write, once handed to the transport, is seen through to its
+// answer even when the caller cancels (Terraform's Ctrl-C), so that the caller learns what Polar did.
+func (r request) exchangeContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if !r.isWrite() {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
+}
+
 // attempt sends r once and decodes a successful answer into out.
 func (c *Client) attempt(ctx context.Context, r request, attempt int, out any) *APIError {
+	ctx, cancel := r.exchangeContext(ctx)
+	defer cancel()
 	req, err := c.httpRequest(ctx, r)
 	if err != nil {
 		return r.failure(KindUnexpected, err)
 	}
-	start := time.Now()
+	start := c.clock.Now()
 	resp, err := c.httpClient.Do(req)
 	if err != nil {
 		c.logAttempt(ctx, r, attempt, 0, start, nil, err)
@@ -257,10 +257,21 @@ func (c *Client) attempt(ctx context.Context, r request, attempt int, out any) *
 	if resp.StatusCode != r.want {
 		return c.statusFailure(r, resp, body)
 	}
+	return c.decode(r, resp.StatusCode, body, out)
+}
+
+// decode reads a successful answer into out, and refuses one that does not answer r.
+func (c *Client) decode(r request, status int, body []byte, out any) *APIError {
 	if err := json.Unmarshal(body, out); err != nil {
 		failure := r.failure(KindUnexpected, err)
-		failure.StatusCode = resp.StatusCode
+		failure.StatusCode = status
 		failure.Message = c.redact("decoding the response: " + err.Error())
+		return failure
+	}
+	if m, ok := out.(*Meter); ok && r.meterID != "" && !strings.EqualFold(m.ID, r.meterID) { // UUIDs ignore case
+		failure := r.failure(KindWrongMeter, nil)
+		failure.StatusCode = status
+		failure.Message = c.redact(fmt.Sprintf("asked for meter %s, Polar answered with meter %s; the answer was not used", r.meterID, m.ID))
 		return failure
 	}
 	return nil
@@ -297,16 +308,21 @@ func (c *Client) networkFailure(r request, err error) *APIError {
 	if errors.As(err, &urlErr) {
 		err = urlErr.Err // the *url.Error repeats the method and URL, which Error() already names
 	}
-	failure.Message = c.redact(err.Error())
+	failure.Message = err.Error()
+	if neverSent(failure.Err) {
+		failure.Message = "cannot connect to " + c.shownURL + ": " + failure.Message
+	}
+	failure.Message = c.redact(failure.Message)
 	return failure
 }
 
 // statusFailure is the error of an attempt answered with a status other than the one of success.
 func (c *Client) statusFailure(r request, resp *http.Response, body []byte) *APIError {
-	failure := r.failure(kindOfStatus(resp.StatusCode), nil)
+	code, message, issues := parseErrorBody([]byte(c.redact(string(body))))
+	failure := r.failure(kindOfAnswer(resp.StatusCode, code, resp.Header), nil)
 	failure.StatusCode = resp.StatusCode
-	failure.Message, failure.Validation = parseErrorBody([]byte(c.redact(string(body))))
-	failure.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"))
+	failure.Message, failure.Validation = message, issues
+	failure.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), c.clock.Now())
 	switch {
 	case resp.StatusCode >= 300 && resp.StatusCode < 400:
 		failure.Message = "redirected to " + c.redact(resp.Header.Get("Location"))
@@ -326,7 +342,7 @@ func (c *Client) logAttempt(ctx context.Context, r request, attempt, status int,
 		"path":        r.path,
 		"status":      status,
 		"attempt":     attempt,
-		"duration_ms": time.Since(start).Milliseconds(),
+		"duration_ms": c.clock.Now().Sub(start).Milliseconds(),
 	}
 	if r.rawQuery != "" {
 		fields["query"] = r.rawQuery
@@ -343,19 +359,33 @@ func (c *Client) logAttempt(ctx context.Context, r request, attempt, status int,
 	c.logger.Debug(ctx, "polar API request", fields)
 }
 
-// logWait logs the wait before a retry.
-func (c *Client) logWait(ctx context.Context, r request, failure *APIError, wait time.Duration) {
-	if c.logger == nil {
-		return
+// logRetry tells, at INFO, why the call waits and how long before its next attempt.
+func (c *Client) logRetry(ctx context.Context, r request, failure *APIError, wait time.Duration) {
+	next := failure.Attempts + 1
+	fields := r.progressFields(next)
+	fields["status"] = failure.StatusCode
+	fields["reason"] = failure.Kind.String()
+	fields["wait_ms"] = wait.Milliseconds()
+	c.logProgress(ctx, fmt.Sprintf("%s: waiting %s before retrying %s %s (attempt %d)",
+		failure.waitReason(), roundWait(wait), r.method, r.path, next), fields)
+}
+
+// logLimiterWait tells, at INFO, that the client-side limiter holds attempt back.
+func (c *Client) logLimiterWait(ctx context.Context, r request, attempt int) {
+	c.logProgress(ctx, fmt.Sprintf("Polar client-side request limit: waiting before sending %s %s (attempt %d)",
+		r.method, r.path, attempt), r.progressFields(attempt))
+}
+
+// progressFields are the fields of every progress entry about attempt.
+func (r request) progressFields(attempt int) map[string]any {
+	return map[string]any{"method": r.method, "path": r.path, "attempt": attempt}
+}
+
+// logProgress logs msg at INFO, where TF_LOG=info shows it.
+func (c *Client) logProgress(ctx context.Context, msg string, fields map[string]any) {
+	if c.logger != nil {
+		c.logger.Info(ctx, c.redact(msg), fields)
 	}
-	c.logger.Debug(ctx, "polar API retry", map[string]any{
-		"method":  r.method,
-		"path":    r.path,
-		"status":  failure.StatusCode,
-		"attempt": failure.Attempts,
-		"reason":  failure.Kind.String(),
-		"wait_ms": wait.Milliseconds(),
-	})
 }
 
 // loggable redacts the token from s and bounds its length; redacting first so that a cut never leaves part of the token.

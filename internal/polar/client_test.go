@@ -76,6 +76,7 @@ func (f *fakePolar) client(t *testing.T, options ...func(*Config)) *Client {
 	if err != nil {
 		t.Fatal(err)
 	}
+	c.clock = newFakeClock()
 	return c
 }
 
@@ -83,6 +84,25 @@ func respond(w http.ResponseWriter, status int, body string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_, _ = io.WriteString(w, body)
+}
+
+// dashboardMeterID is the id of dashboardMeterJSON.
+const dashboardMeterID = "0b0f5e8a-8a34-4c6b-9f57-3d0c2f9e6a11"
+
+// meterJSON is the meter r asks for, as Polar answers a call on one meter: dashboardMeterJSON with its id, or as it
+// is for a create.
+func meterJSON(r *http.Request) string {
+	id, _ := strings.CutPrefix(r.URL.Path, metersPath)
+	if id == "" {
+		return dashboardMeterJSON
+	}
+	quoted, _ := json.Marshal(id)
+	return strings.Replace(dashboardMeterJSON, `"`+dashboardMeterID+`"`, string(quoted), 1)
+}
+
+// answerMeter answers every request with status and the meter it asks for.
+func answerMeter(status int) func(http.ResponseWriter, *http.Request, int) {
+	return func(w http.ResponseWriter, r *http.Request, _ int) { respond(w, status, meterJSON(r)) }
 }
 
 // answerWith answers every request with the same status and body.
@@ -108,7 +128,7 @@ func TestNewClientChecksItsConfig(t *testing.T) {
 }
 
 func TestBaseURLWithOrWithoutTrailingSlash(t *testing.T) {
-	fake := startFake(t, answerWith(http.StatusOK, dashboardMeterJSON))
+	fake := startFake(t, answerMeter(http.StatusOK))
 	for _, base := range []string{fake.URL, fake.URL + "/"} {
 		c := fake.client(t, func(cfg *Config) { cfg.BaseURL = base })
 		if _, err := c.GetMeter(context.Background(), "m1"); err != nil {
@@ -125,10 +145,10 @@ func TestBaseURLWithOrWithoutTrailingSlash(t *testing.T) {
 func TestEveryRequestCarriesTheHeaders(t *testing.T) {
 	fake := startFake(t, func(w http.ResponseWriter, r *http.Request, _ int) {
 		if r.Method == http.MethodPost {
-			respond(w, http.StatusCreated, dashboardMeterJSON)
+			respond(w, http.StatusCreated, meterJSON(r))
 			return
 		}
-		respond(w, http.StatusOK, dashboardMeterJSON)
+		respond(w, http.StatusOK, meterJSON(r))
 	})
 	ctx := context.Background()
 	c := fake.client(t)
@@ -173,7 +193,7 @@ func TestEveryRequestCarriesTheHeaders(t *testing.T) {
 }
 
 func TestCreateMeter(t *testing.T) {
-	fake := startFake(t, answerWith(http.StatusCreated, dashboardMeterJSON))
+	fake := startFake(t, answerMeter(http.StatusCreated))
 	in := MeterCreate{
 		Name:        "LLM tokens",
 		Unit:        UnitToken,
@@ -185,7 +205,7 @@ func TestCreateMeter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.ID != "0b0f5e8a-8a34-4c6b-9f57-3d0c2f9e6a11" || m.Name != "LLM tokens" {
+	if m.ID != dashboardMeterID || m.Name != "LLM tokens" {
 		t.Errorf("got %+v", m)
 	}
 	seen := fake.requests()
@@ -217,7 +237,7 @@ func TestCreateMeterAnsweredWithoutA201(t *testing.T) {
 }
 
 func TestUpdateMeterSendsOnlyWhatIsSet(t *testing.T) {
-	fake := startFake(t, answerWith(http.StatusOK, dashboardMeterJSON))
+	fake := startFake(t, answerMeter(http.StatusOK))
 	c := fake.client(t)
 	ctx := context.Background()
 	if _, err := c.UpdateMeter(ctx, "m1", MeterUpdate{Name: ptr("Renamed")}); err != nil {
@@ -238,7 +258,7 @@ func TestUpdateMeterSendsOnlyWhatIsSet(t *testing.T) {
 }
 
 func TestMeterIDIsPathEscaped(t *testing.T) {
-	fake := startFake(t, answerWith(http.StatusOK, dashboardMeterJSON))
+	fake := startFake(t, answerMeter(http.StatusOK))
 	if _, err := fake.client(t).GetMeter(context.Background(), "a/b c?d"); err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +268,7 @@ func TestMeterIDIsPathEscaped(t *testing.T) {
 }
 
 func TestEmptyMeterIDIsRefusedBeforeSending(t *testing.T) {
-	fake := startFake(t, answerWith(http.StatusOK, dashboardMeterJSON))
+	fake := startFake(t, answerMeter(http.StatusOK))
 	c := fake.client(t)
 	_, err := c.GetMeter(context.Background(), "")
 	if apiErr, ok := AsAPIError(err); !ok || apiErr.Kind != KindUnexpected || err.Error() != "polar: GET /v1/meters/{id}: the meter id is empty" {
@@ -263,7 +283,7 @@ func TestEmptyMeterIDIsRefusedBeforeSending(t *testing.T) {
 }
 
 func TestUnencodableBodyIsRefusedBeforeSending(t *testing.T) {
-	fake := startFake(t, answerWith(http.StatusCreated, dashboardMeterJSON))
+	fake := startFake(t, answerMeter(http.StatusCreated))
 	in := anyMeter
 	in.Metadata = Metadata{"ratio": MetadataFloat(math.Inf(1))}
 	_, err := fake.client(t).CreateMeter(context.Background(), in)
@@ -349,8 +369,9 @@ func TestErrorKindsAndMessages(t *testing.T) {
 		},
 		{
 			name: "rate limited beyond the budget", status: 429, header: http.Header{"Retry-After": {"60"}}, call: getMeter,
-			kind:      KindRateLimited,
-			errorText: "polar: GET /v1/meters/m1: 429 Too Many Requests; gave up after 1 attempt: the retry budget of 5s is spent",
+			kind: KindRateLimited,
+			errorText: "polar: GET /v1/meters/m1: 429 Too Many Requests; gave up after 1 attempt: " +
+				"waiting the 60s Polar asked for (Retry-After) would exceed the 5s left of the 5s retry budget",
 		},
 		{
 			name: "server error on create", status: 502, body: "<html>\n<b>Bad gateway</b>\n</html>", call: createMeter,
@@ -424,14 +445,36 @@ type recordingLogger struct {
 }
 
 type logEntry struct {
+	level  string
 	msg    string
 	fields map[string]any
 }
 
 func (l *recordingLogger) Debug(_ context.Context, msg string, fields map[string]any) {
+	l.add(logEntry{"debug", msg, fields})
+}
+
+func (l *recordingLogger) Info(_ context.Context, msg string, fields map[string]any) {
+	l.add(logEntry{"info", msg, fields})
+}
+
+func (l *recordingLogger) add(e logEntry) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.entries = append(l.entries, logEntry{msg, fields})
+	l.entries = append(l.entries, e)
+}
+
+// infos returns the messages logged at INFO.
+func (l *recordingLogger) infos() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var msgs []string
+	for _, e := range l.entries {
+		if e.level == "info" {
+			msgs = append(msgs, e.msg)
+		}
+	}
+	return msgs
 }
 
 func (l *recordingLogger) text() string {
@@ -442,7 +485,7 @@ func (l *recordingLogger) text() string {
 
 func TestLogging(t *testing.T) {
 	long := strings.Repeat("x", 10000)
-	fake := startFake(t, answerWith(http.StatusOK, dashboardMeterJSON))
+	fake := startFake(t, answerMeter(http.StatusOK))
 	logger := &recordingLogger{}
 	_, err := fake.client(t, func(cfg *Config) { cfg.Logger = logger }).UpdateMeter(context.Background(), "m1", MeterUpdate{Name: &long})
 	if err != nil {

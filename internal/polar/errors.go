@@ -16,14 +16,18 @@ type ErrorKind int
 
 // The kinds of failure. The zero ErrorKind is none of them.
 const (
-	KindNotFound     ErrorKind = iota + 1 // 404
-	KindValidation                        // 422: Polar refused the request body or parameters
-	KindUnauthorized                      // 401: token missing or unknown
-	KindForbidden                         // 403: token lacks a scope
-	KindRateLimited                       // 429
-	KindServer                            // 5xx
-	KindNetwork                           // no HTTP response: transport failure, timeout or cancellation
-	KindUnexpected                        // any other status, or a response that cannot be decoded
+	KindNotFound          ErrorKind = iota + 1 // 404
+	KindValidation                             // 422: Polar refused the request body or parameters
+	KindUnauthorized                           // 401: token missing or unknown
+	KindForbidden                              // 403 of a shape other than KindInsufficientScope and KindNotPermitted
+	KindRateLimited                            // 429
+	KindServer                                 // 5xx
+	KindNetwork                                // no HTTP response: transport failure, timeout or cancellation in flight
+	KindUnexpected                             // any other status, or a response that cannot be decoded
+	KindInsufficientScope                      // 403: the token lacks the meters:read or meters:write scope
+	KindNotPermitted                           // 403: the token's user has a role in the organization that cannot manage products
+	KindWrongMeter                             // a 2xx that answers with another meter than the one asked for
+	KindNotSent                                // abandoned before its request was sent: cancelled, or refused by the Limiter
 )
 
 // String names the kind in words.
@@ -45,8 +49,31 @@ func (k ErrorKind) String() string {
 		return "network error"
 	case KindUnexpected:
 		return "unexpected response"
+	case KindInsufficientScope:
+		return "insufficient scope"
+	case KindNotPermitted:
+		return "not permitted"
+	case KindWrongMeter:
+		return "answer for another meter"
+	case KindNotSent:
+		return "not sent"
 	default:
 		return "ErrorKind(" + strconv.Itoa(int(k)) + ")"
+	}
+}
+
+// kindOfAnswer classifies a non-success answer: a 403 by Polar's error code, or the WWW-Authenticate header of
+// an OAuth2 scope check.
+func kindOfAnswer(status int, errorCode string, header http.Header) ErrorKind {
+	switch {
+	case status != http.StatusForbidden:
+		return kindOfStatus(status)
+	case errorCode == "NotPermitted":
+		return KindNotPermitted
+	case errorCode == "insufficient_scope" || strings.Contains(header.Get("WWW-Authenticate"), `error="insufficient_scope"`):
+		return KindInsufficientScope
+	default:
+		return KindForbidden
 	}
 }
 
@@ -123,12 +150,15 @@ func (e *APIError) Error() string {
 	parts := []string{"polar: " + e.Method + " " + e.Path}
 	switch {
 	case e.StatusCode != 0:
-		parts = append(parts, strings.TrimSpace(fmt.Sprintf("%d %s", e.StatusCode, http.StatusText(e.StatusCode))))
-	case e.Kind == KindNetwork:
+		parts = append(parts, statusLine(e.StatusCode))
+	case e.Kind == KindNetwork || e.Kind == KindNotSent:
 		parts = append(parts, e.Kind.String())
 	}
 	if detail := e.detail(); detail != "" {
 		parts = append(parts, oneLine(detail))
+	}
+	if advice := e.advice(); advice != "" {
+		parts[len(parts)-1] = strings.TrimSuffix(parts[len(parts)-1], ".") + "; " + advice
 	}
 	var b strings.Builder
 	b.WriteString(strings.Join(parts, ": "))
@@ -142,6 +172,29 @@ func (e *APIError) Error() string {
 		b.WriteString("; the request reached Polar and may have been applied")
 	}
 	return b.String()
+}
+
+// advice tells a person what to do about a failure whose own message does not say it.
+func (e *APIError) advice() string {
+	switch e.Kind {
+	case KindInsufficientScope:
+		return "the access token lacks the " + scopeFor(e.Method) + " scope: give the token the meters:read and " +
+			"meters:write scopes, or use one that has them (Polar dashboard: Settings → Developers)"
+	case KindNotPermitted:
+		return "the token's user is a member of the organization whose role cannot manage products (the finance " +
+			"role, for instance): ask an organization admin for a role that can, or use an Organization Access Token " +
+			"with the meters:write scope"
+	default:
+		return ""
+	}
+}
+
+// scopeFor is the token scope a call with this method needs.
+func scopeFor(method string) string {
+	if method == http.MethodGet {
+		return "meters:read"
+	}
+	return "meters:write"
 }
 
 // countAttempts renders a number of attempts in words.
@@ -195,25 +248,25 @@ type wireIssue struct {
 	Type string            `json:"type"`
 }
 
-// parseErrorBody extracts Polar's message and validation issues from an error response body.
+// parseErrorBody extracts Polar's error code, message and validation issues from an error response body.
 // A body that is not JSON becomes the message as it is (a proxy's text, for instance).
-func parseErrorBody(body []byte) (string, []ValidationIssue) {
+func parseErrorBody(body []byte) (code, message string, issues []ValidationIssue) {
 	var parsed errorBody
 	if err := json.Unmarshal(body, &parsed); err != nil {
-		return truncate(strings.TrimSpace(string(body)), maxMessageBytes), nil
+		return "", truncate(strings.TrimSpace(string(body)), maxMessageBytes), nil
 	}
 	var detail string
 	if json.Unmarshal(parsed.Detail, &detail) == nil && detail != "" {
-		return detail, nil
+		return parsed.Error, detail, nil
 	}
-	var issues []wireIssue
-	if json.Unmarshal(parsed.Detail, &issues) == nil && len(issues) > 0 {
-		return joinIssueMessages(issues), convertIssues(issues)
+	var wire []wireIssue
+	if json.Unmarshal(parsed.Detail, &wire) == nil && len(wire) > 0 {
+		return parsed.Error, joinIssueMessages(wire), convertIssues(wire)
 	}
 	if parsed.ErrorDescription != "" {
-		return parsed.ErrorDescription, nil
+		return parsed.Error, parsed.ErrorDescription, nil
 	}
-	return parsed.Error, nil
+	return parsed.Error, parsed.Error, nil
 }
 
 func joinIssueMessages(issues []wireIssue) string {
@@ -265,4 +318,23 @@ func truncate(s string, n int) string {
 // oneLine keeps a message on one line.
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// waitReason names, for a progress line, the failure a retry waits after.
+func (e *APIError) waitReason() string {
+	switch {
+	case e.Kind == KindRateLimited:
+		return "Polar rate limit"
+	case e.StatusCode != 0:
+		return "Polar answered " + statusLine(e.StatusCode)
+	case neverSent(e.Err):
+		return "Polar unreachable"
+	default:
+		return "Polar network error"
+	}
+}
+
+// statusLine renders a status like "503 Service Unavailable".
+func statusLine(code int) string {
+	return strings.TrimSpace(fmt.Sprintf("%d %s", code, http.StatusText(code)))
 }

@@ -521,14 +521,6 @@ func (n *Nullable[T]) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// ListMetersParams narrows a list call.
-type ListMetersParams struct {
-	Query      string            // case-insensitive substring of the name; omitted when empty
-	IsArchived *bool             // nil lists archived and active meters alike
-	Metadata   map[string]string // sent as metadata[key]=value
-	Sorting    []string          // e.g. "name", "-created_at"; omitted when empty
-}
-
 // objectFields decodes data as a JSON object (what names it in errors) and checks that each
 // required key is present with a non-null value.
 func objectFields(what string, data []byte, required ...string) (map[string]json.RawMessage, error) {

@@ -2,6 +2,7 @@ package polar
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"math"
@@ -15,14 +16,18 @@ import (
 
 // RetryPolicy bounds the retries of one call.
 type RetryPolicy struct {
-	MaxElapsed time.Duration // total time budget for one call, waits included (default 10m)
-	MinBackoff time.Duration // shortest wait between attempts (default 500ms)
-	MaxBackoff time.Duration // longest wait between attempts, unless Polar's Retry-After asks for more (default 30s)
+	MaxElapsed     time.Duration // total time budget for one call, waits included (default 10m)
+	MinBackoff     time.Duration // shortest wait between attempts (default 500ms)
+	MaxBackoff     time.Duration // longest wait between attempts, unless Polar's Retry-After asks for more (default 30s)
+	MaxUnreachable time.Duration // how long a run of failed connections (refused, DNS failure) is retried (default 10s)
 }
 
 // DefaultRetryPolicy returns the policy used for the fields of Config.Retry left zero.
 func DefaultRetryPolicy() RetryPolicy {
-	return RetryPolicy{MaxElapsed: 10 * time.Minute, MinBackoff: 500 * time.Millisecond, MaxBackoff: 30 * time.Second}
+	return RetryPolicy{
+		MaxElapsed: 10 * time.Minute, MinBackoff: 500 * time.Millisecond, MaxBackoff: 30 * time.Second,
+		MaxUnreachable: 10 * time.Second,
+	}
 }
 
 // withDefaults replaces each non-positive field with its default, and keeps MaxBackoff ≥ MinBackoff.
@@ -36,6 +41,9 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 	}
 	if p.MaxBackoff <= 0 {
 		p.MaxBackoff = def.MaxBackoff
+	}
+	if p.MaxUnreachable <= 0 {
+		p.MaxUnreachable = def.MaxUnreachable
 	}
 	p.MaxBackoff = max(p.MaxBackoff, p.MinBackoff)
 	return p
@@ -55,45 +63,115 @@ func (p RetryPolicy) waitBefore(attempt int, retryAfter time.Duration) time.Dura
 // do performs r, retrying as shouldRetry and the policy allow, and decodes the answer into out.
 // Every call goes through here.
 func (c *Client) do(ctx context.Context, r request, out any) error {
-	start := time.Now()
+	b := budget{policy: c.retry, start: c.clock.Now()}
 	var last *APIError
+	var wait time.Duration
 	for attempt := 1; ; attempt++ {
-		if err := c.ready(ctx); err != nil {
-			if last == nil {
-				return r.failure(KindNetwork, err)
-			}
-			return last.givingUp(err)
+		if err := c.beforeAttempt(ctx, r, attempt, wait); err != nil {
+			return r.notSent(last, attempt, err)
 		}
+		sentAt := c.clock.Now()
 		failure := c.attempt(ctx, r, attempt, out)
 		if failure == nil {
 			return nil
 		}
 		failure.Attempts = attempt
 		failure.MaybeApplied = r.isWrite() && mayHaveApplied(failure)
-		if ctx.Err() != nil || !shouldRetry(r.method, failure) {
+		if !shouldRetry(r.method, failure) {
 			return failure
 		}
-		wait := c.retry.waitBefore(attempt, failure.retryAfter)
-		if time.Since(start)+wait > c.retry.MaxElapsed {
-			return failure.givingUp(fmt.Errorf("the retry budget of %s is spent", c.retry.MaxElapsed))
+		if err := ctx.Err(); err != nil {
+			return failure.cancelled(err)
 		}
-		c.logWait(ctx, r, failure, wait)
-		if err := sleep(ctx, wait); err != nil {
-			return failure.givingUp(err)
+		var stop error
+		if wait, stop = b.next(failure, sentAt, c.clock.Now()); stop != nil {
+			return failure.givingUp(stop)
 		}
+		c.logRetry(ctx, r, failure, wait)
 		last = failure
 	}
 }
 
-// ready checks ctx and waits for the limiter before an attempt.
-func (c *Client) ready(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
+// beforeAttempt waits out the wait before a retry, then the limiter; an error means the attempt was not sent.
+func (c *Client) beforeAttempt(ctx context.Context, r request, attempt int, wait time.Duration) error {
+	if err := c.clock.Sleep(ctx, wait); err != nil {
 		return err
 	}
-	if c.limiter == nil {
+	if c.limiter != nil {
+		stop := c.clock.AfterFunc(limiterNotice, func() { c.logLimiterWait(ctx, r, attempt) })
+		err := c.limiter.Wait(ctx)
+		stop()
+		if err != nil {
+			return err
+		}
+	}
+	return ctx.Err() // a limiter that missed the cancellation must not let the request out
+}
+
+// notSent is the error of a call abandoned before attempt was sent; last is the failure of the attempt before.
+func (r request) notSent(last *APIError, attempt int, err error) *APIError {
+	if last == nil {
+		return r.failure(KindNotSent, err)
+	}
+	return last.givingUp(fmt.Errorf("attempt %d was not sent: %w", attempt, err))
+}
+
+// cancelled is a retryable failure once the caller has cancelled: it is returned, and no retry is started.
+func (e *APIError) cancelled(cause error) *APIError {
+	if errors.Is(e.Err, cause) {
+		return e // the cancellation itself ended the attempt
+	}
+	return e.givingUp(cause)
+}
+
+// budget holds the time limits of one call's retries.
+type budget struct {
+	policy           RetryPolicy
+	start            time.Time // when the call began
+	unreachableSince time.Time // when the current run of failed connections began; zero outside one
+}
+
+// next returns how long to wait before retrying after failure, or why retrying stops.
+func (b *budget) next(failure *APIError, sentAt, now time.Time) (time.Duration, error) {
+	wait := b.policy.waitBefore(failure.Attempts, failure.retryAfter)
+	if err := b.checkReachable(failure, sentAt, now.Add(wait)); err != nil {
+		return 0, err
+	}
+	left := max(b.policy.MaxElapsed-now.Sub(b.start), 0)
+	switch {
+	case wait <= left:
+		return wait, nil
+	case failure.retryAfter > 0:
+		return 0, fmt.Errorf("waiting the %s Polar asked for (Retry-After) would exceed the %s left of the %s retry budget",
+			roundWait(failure.retryAfter), roundWait(left), roundWait(b.policy.MaxElapsed))
+	default:
+		return 0, fmt.Errorf("the retry budget of %s is spent", roundWait(b.policy.MaxElapsed))
+	}
+}
+
+// checkReachable stops a run of failed connections that would outlast MaxUnreachable at retryAt: waiting seldom
+// brings back a server that refuses connections or a name that does not resolve.
+func (b *budget) checkReachable(failure *APIError, sentAt, retryAt time.Time) error {
+	if failure.Kind != KindNetwork || !neverSent(failure.Err) {
+		b.unreachableSince = time.Time{}
 		return nil
 	}
-	return c.limiter.Wait(ctx)
+	if b.unreachableSince.IsZero() {
+		b.unreachableSince = sentAt
+	}
+	if retryAt.Sub(b.unreachableSince) > b.policy.MaxUnreachable {
+		return fmt.Errorf("no connection could be opened on any attempt, and an unreachable server is retried for %s at most",
+			roundWait(b.policy.MaxUnreachable))
+	}
+	return nil
+}
+
+// roundWait renders a duration for people: whole seconds from one second up, milliseconds below.
+func roundWait(d time.Duration) string {
+	if d < time.Second {
+		return d.Round(time.Millisecond).String()
+	}
+	return strconv.FormatInt(int64(d.Round(time.Second)/time.Second), 10) + "s"
 }
 
 // shouldRetry reports whether a failed attempt may be sent again.
@@ -117,14 +195,15 @@ func repeatable(method string) bool {
 }
 
 // neverSent reports whether a transport error certainly happened before the request left: the
-// connection could not even be opened (connection refused, DNS failure).
+// connection could not be opened (connection refused, DNS failure, an untrusted TLS certificate).
 func neverSent(err error) bool {
 	var opErr *net.OpError
 	if errors.As(err, &opErr) && opErr.Op == "dial" {
 		return true
 	}
 	var dnsErr *net.DNSError
-	return errors.As(err, &dnsErr)
+	var certErr *tls.CertificateVerificationError
+	return errors.As(err, &dnsErr) || errors.As(err, &certErr)
 }
 
 // mayHaveApplied reports whether Polar may have carried out a failed attempt: it answered with a 5xx
@@ -148,27 +227,15 @@ func (e *APIError) givingUp(why error) *APIError {
 	return &stopped
 }
 
-// parseRetryAfter reads a Retry-After header, in seconds or as an HTTP date; 0 when absent or unusable.
-func parseRetryAfter(value string) time.Duration {
+// parseRetryAfter reads a Retry-After header, in seconds or as an HTTP date after now; 0 when absent or unusable.
+func parseRetryAfter(value string, now time.Time) time.Duration {
 	value = strings.TrimSpace(value)
 	if seconds, err := strconv.Atoi(value); err == nil {
 		const maxSeconds = math.MaxInt32 // keeps the Duration from overflowing, and fits int on 32-bit targets
 		return time.Duration(min(max(seconds, 0), maxSeconds)) * time.Second
 	}
 	if when, err := http.ParseTime(value); err == nil {
-		return max(time.Until(when), 0)
+		return max(when.Sub(now), 0)
 	}
 	return 0
-}
-
-// sleep waits for d, or returns ctx's error as soon as ctx is done.
-func sleep(ctx context.Context, d time.Duration) error {
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-timer.C:
-		return nil
-	}
 }

@@ -13,32 +13,32 @@ import (
 
 // failFirst answers the first `failures` requests with status, the next ones with success.
 func failFirst(failures, status, success int) func(http.ResponseWriter, *http.Request, int) {
-	return func(w http.ResponseWriter, _ *http.Request, n int) {
+	return func(w http.ResponseWriter, r *http.Request, n int) {
 		if n <= failures {
 			respond(w, status, `{"detail":"try again"}`)
 			return
 		}
-		respond(w, success, dashboardMeterJSON)
+		respond(w, success, meterJSON(r))
 	}
 }
 
 var anyMeter = MeterCreate{Name: "abc", Filter: Filter{Conjunction: ConjunctionAnd}, Aggregation: Aggregation{Func: AggregationCount}}
 
 func TestRateLimitWaitsForRetryAfter(t *testing.T) {
-	fake := startFake(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+	fake := startFake(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		if n == 1 {
-			w.Header().Set("Retry-After", "1")
+			w.Header().Set("Retry-After", "60")
 			w.WriteHeader(http.StatusTooManyRequests) // Polar's 429 has an empty body
 			return
 		}
-		respond(w, http.StatusOK, dashboardMeterJSON)
+		respond(w, http.StatusOK, meterJSON(r))
 	})
-	start := time.Now()
-	if _, err := fake.client(t).GetMeter(context.Background(), "m1"); err != nil {
+	clk := newFakeClock()
+	if _, err := withClock(fake.client(t, func(cfg *Config) { cfg.Retry.MaxElapsed = time.Hour }), clk).GetMeter(context.Background(), "m1"); err != nil {
 		t.Fatal(err)
 	}
-	if elapsed := time.Since(start); elapsed < 950*time.Millisecond {
-		t.Errorf("retried after %v, before Retry-After", elapsed)
+	if waits := clk.waits(); len(waits) != 1 || waits[0] != time.Minute {
+		t.Errorf("waited %v, want the 60s of Retry-After", waits)
 	}
 	if n := len(fake.requests()); n != 2 {
 		t.Errorf("%d requests", n)
@@ -143,7 +143,7 @@ func refusingFirstDials(t *testing.T, refusals int32) *http.Client {
 }
 
 func TestPostIsRetriedWhenTheConnectionWasRefused(t *testing.T) {
-	fake := startFake(t, answerWith(http.StatusCreated, dashboardMeterJSON))
+	fake := startFake(t, answerMeter(http.StatusCreated))
 	c := fake.client(t, func(cfg *Config) { cfg.HTTPClient = refusingFirstDials(t, 2) })
 	if _, err := c.CreateMeter(context.Background(), anyMeter); err != nil {
 		t.Fatal(err)
@@ -161,7 +161,7 @@ func TestPostGivesUpOnARefusedConnectionWithoutMaybeApplied(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.CreateMeter(context.Background(), anyMeter)
+	_, err = withClock(c, newFakeClock()).CreateMeter(context.Background(), anyMeter)
 	apiErr, ok := AsAPIError(err)
 	if !ok || apiErr.Kind != KindNetwork || apiErr.MaybeApplied || apiErr.Attempts < 2 || apiErr.StatusCode != 0 {
 		t.Fatalf("got %#v", err)
@@ -213,7 +213,7 @@ func TestGetIsRetriedWhenTheConnectionDrops(t *testing.T) {
 			dropAfterReading(w, r, n)
 			return
 		}
-		respond(w, http.StatusOK, dashboardMeterJSON)
+		respond(w, http.StatusOK, meterJSON(r))
 	})
 	if _, err := fake.client(t).GetMeter(context.Background(), "m1"); err != nil {
 		t.Fatal(err)
@@ -246,28 +246,39 @@ func TestCancellingDuringAWaitReturnsAtOnce(t *testing.T) {
 		w.Header().Set("Retry-After", "60")
 		w.WriteHeader(http.StatusTooManyRequests)
 	})
-	c := fake.client(t, func(cfg *Config) { cfg.Retry.MaxElapsed = time.Hour })
+	clk := newFakeClock()
+	clk.sleeping = make(chan time.Duration)
+	c := withClock(fake.client(t, func(cfg *Config) { cfg.Retry.MaxElapsed = time.Hour }), clk)
 	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(30*time.Millisecond, cancel)
-	start := time.Now()
+	go func() {
+		<-clk.sleeping
+		cancel()
+	}()
 	_, err := c.GetMeter(ctx, "m1")
-	if elapsed := time.Since(start); elapsed > 130*time.Millisecond {
-		t.Errorf("returned %v after the start, long after the cancellation", elapsed)
-	}
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("got %v, want it to wrap context.Canceled", err)
 	}
-	const want = "polar: GET /v1/meters/m1: 429 Too Many Requests; gave up after 1 attempt: context canceled"
+	const want = "polar: GET /v1/meters/m1: 429 Too Many Requests; gave up after 1 attempt: attempt 2 was not sent: context canceled"
 	if err == nil || err.Error() != want {
 		t.Errorf("Error():\n got %v\nwant %s", err, want)
+	}
+	if n := len(fake.requests()); n != 1 {
+		t.Errorf("%d requests", n)
 	}
 }
 
 func TestCancellingDuringARequestStopsWithoutRetrying(t *testing.T) {
-	fake := startFake(t, func(_ http.ResponseWriter, r *http.Request, _ int) { <-r.Context().Done() })
+	arrived := make(chan struct{})
+	fake := startFake(t, func(_ http.ResponseWriter, r *http.Request, _ int) {
+		close(arrived)
+		<-r.Context().Done()
+	})
 	logger := &recordingLogger{}
 	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(30*time.Millisecond, cancel)
+	go func() {
+		<-arrived
+		cancel()
+	}()
 	_, err := fake.client(t, func(cfg *Config) { cfg.Logger = logger }).GetMeter(ctx, "m1")
 	if !errors.Is(err, context.Canceled) || len(fake.requests()) != 1 {
 		t.Fatalf("got %v after %d requests", err, len(fake.requests()))
@@ -281,7 +292,7 @@ func TestCancellingDuringARequestStopsWithoutRetrying(t *testing.T) {
 }
 
 func TestCancelledContextSendsNothing(t *testing.T) {
-	fake := startFake(t, answerWith(http.StatusOK, dashboardMeterJSON))
+	fake := startFake(t, answerMeter(http.StatusOK))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err := fake.client(t).CreateMeter(ctx, anyMeter)
@@ -295,17 +306,14 @@ func TestCancelledContextSendsNothing(t *testing.T) {
 
 func TestRetriesStopAtMaxElapsed(t *testing.T) {
 	fake := startFake(t, answerWith(http.StatusServiceUnavailable, `{"detail":"down for maintenance"}`))
-	c := fake.client(t, func(cfg *Config) {
-		cfg.Retry = RetryPolicy{MaxElapsed: 100 * time.Millisecond, MinBackoff: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}
-	})
-	start := time.Now()
-	_, err := c.GetMeter(context.Background(), "m1")
-	elapsed := time.Since(start)
-	if elapsed > 300*time.Millisecond {
-		t.Errorf("gave up after %v", elapsed)
+	policy := RetryPolicy{MaxElapsed: 100 * time.Millisecond, MinBackoff: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}
+	clk := newFakeClock()
+	_, err := withClock(fake.client(t, func(cfg *Config) { cfg.Retry = policy }), clk).GetMeter(context.Background(), "m1")
+	if waited := clk.total(); waited > policy.MaxElapsed || waited < policy.MaxElapsed-policy.MaxBackoff {
+		t.Errorf("waited %v in all, want the last 20ms of the 100ms budget", waited)
 	}
 	apiErr, ok := AsAPIError(err)
-	if !ok || apiErr.Kind != KindServer || apiErr.StatusCode != 503 || apiErr.Attempts != len(fake.requests()) || apiErr.Attempts < 3 {
+	if !ok || apiErr.Kind != KindServer || apiErr.StatusCode != 503 || apiErr.Attempts != len(fake.requests()) || apiErr.Attempts < 5 {
 		t.Fatalf("got %#v after %d requests", err, len(fake.requests()))
 	}
 	if !strings.HasPrefix(err.Error(), "polar: GET /v1/meters/m1: 503 Service Unavailable: down for maintenance; gave up after ") ||
@@ -373,7 +381,7 @@ func TestBackoffStaysWithinItsBounds(t *testing.T) {
 }
 
 func TestRetryPolicyDefaults(t *testing.T) {
-	want := RetryPolicy{MaxElapsed: 10 * time.Minute, MinBackoff: 500 * time.Millisecond, MaxBackoff: 30 * time.Second}
+	want := RetryPolicy{MaxElapsed: 10 * time.Minute, MinBackoff: 500 * time.Millisecond, MaxBackoff: 30 * time.Second, MaxUnreachable: 10 * time.Second}
 	if DefaultRetryPolicy() != want || (RetryPolicy{}).withDefaults() != want {
 		t.Errorf("defaults: %+v", DefaultRetryPolicy())
 	}
@@ -384,16 +392,15 @@ func TestRetryPolicyDefaults(t *testing.T) {
 }
 
 func TestParseRetryAfter(t *testing.T) {
+	now := newFakeClock().Now()
 	for value, want := range map[string]time.Duration{
 		"60": time.Minute, " 1 ": time.Second, "": 0, "soon": 0, "-5": 0, "0": 0,
-		time.Now().Add(-time.Hour).UTC().Format(http.TimeFormat): 0,
+		now.Add(-time.Hour).Format(http.TimeFormat):  0,
+		now.Add(time.Minute).Format(http.TimeFormat): time.Minute,
+		"99999999999999999999":                       0,
 	} {
-		if got := parseRetryAfter(value); got != want {
+		if got := parseRetryAfter(value, now); got != want {
 			t.Errorf("%q: got %v, want %v", value, got, want)
 		}
-	}
-	future := parseRetryAfter(time.Now().Add(time.Minute).UTC().Format(http.TimeFormat))
-	if future < 58*time.Second || future > time.Minute {
-		t.Errorf("HTTP date a minute ahead: got %v", future)
 	}
 }
