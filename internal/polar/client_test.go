@@ -368,6 +368,29 @@ func TestErrorKindsAndMessages(t *testing.T) {
 			errorText: "polar: POST /v1/meters/: 403 Forbidden: The access token does not have enough privileges.",
 		},
 		{
+			name: "token without the write scope", status: 403, call: createMeter, kind: KindInsufficientScope,
+			header:  http.Header{"Www-Authenticate": {`Bearer error="insufficient_scope"`}},
+			body:    `{"error":"insufficient_scope","error_description":"The request requires higher privileges than provided by the access token."}`,
+			message: "The request requires higher privileges than provided by the access token.",
+			errorText: "polar: POST /v1/meters/: 403 Forbidden: The request requires higher privileges than provided by the access token; " +
+				"the access token lacks the meters:write scope: give the token the meters:read and meters:write scopes, " +
+				"or use one that has them (Polar dashboard: Settings → Developers)",
+		},
+		{
+			name: "token without the read scope, told by the header alone", status: 403, call: getMeter, kind: KindInsufficientScope,
+			header: http.Header{"Www-Authenticate": {`Bearer realm="polar", error="insufficient_scope"`}},
+			errorText: "polar: GET /v1/meters/m1: 403 Forbidden; the access token lacks the meters:read scope: give the token the " +
+				"meters:read and meters:write scopes, or use one that has them (Polar dashboard: Settings → Developers)",
+		},
+		{
+			name: "member whose role cannot manage products", status: 403, call: updateMeter, kind: KindNotPermitted,
+			body:    `{"error":"NotPermitted","detail":"You don't have permission to manage products"}`,
+			message: "You don't have permission to manage products",
+			errorText: "polar: PATCH /v1/meters/m1: 403 Forbidden: You don't have permission to manage products; the token's user is " +
+				"a member of the organization whose role cannot manage products (the finance role, for instance): ask an " +
+				"organization admin for a role that can, or use an Organization Access Token with the meters:write scope",
+		},
+		{
 			name: "rate limited beyond the budget", status: 429, header: http.Header{"Retry-After": {"60"}}, call: getMeter,
 			kind: KindRateLimited,
 			errorText: "polar: GET /v1/meters/m1: 429 Too Many Requests; gave up after 1 attempt: " +
@@ -657,5 +680,160 @@ func TestErrorsUnwrap(t *testing.T) {
 	}
 	if IsNotFound(nil) || IsNotFound(errors.New("x")) {
 		t.Error("IsNotFound on non-API errors")
+	}
+}
+
+func TestNewClientTrimsTheToken(t *testing.T) {
+	fake := startFake(t, answerMeter(http.StatusOK))
+	for _, token := range []string{testToken + "\n", "  " + testToken + "\r\n", "\t" + testToken + " "} {
+		if _, err := fake.client(t, func(cfg *Config) { cfg.Token = token }).GetMeter(context.Background(), "m1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, r := range fake.requests() {
+		if got := r.Header.Get("Authorization"); got != "Bearer "+testToken {
+			t.Errorf("sent Authorization %q", got)
+		}
+	}
+}
+
+func TestNewClientRefusesATokenThatIsNotOneWord(t *testing.T) {
+	for name, token := range map[string]string{
+		"empty":              "",
+		"blank":              " \n",
+		"inner space":        "polar_oat_abc def",
+		"two lines":          "polar_oat_abc\npolar_oat_def\n",
+		"tab":                "polar_oat_abc\tdef",
+		"NUL":                "polar_oat_abc\x00def",
+		"non-breaking space": "polar_oat_abc\u00a0def",
+		"zero-width space":   "polar_oat_abc\u200bdef",
+	} {
+		_, err := NewClient(Config{BaseURL: "https://api.polar.sh", Token: token})
+		if err == nil {
+			t.Errorf("%s: no error", name)
+			continue
+		}
+		if strings.Contains(err.Error(), "abc") || strings.Contains(err.Error(), "def") {
+			t.Errorf("%s: the error shows the token: %v", name, err)
+		}
+	}
+	_, err := NewClient(Config{BaseURL: "https://api.polar.sh", Token: "polar_oat_abc def\n"})
+	const want = "polar: the API token holds whitespace or an invisible character at byte 14 of 17: " +
+		"a Polar token is one word (polar_oat_… or polar_pat_…), so check that exactly one token was copied"
+	if err == nil || err.Error() != want {
+		t.Errorf("Error():\n got %v\nwant %s", err, want)
+	}
+}
+
+func TestNormalizeToken(t *testing.T) {
+	if got, err := NormalizeToken(" " + testToken + "\n"); got != testToken || err != nil {
+		t.Errorf("got %q, %v", got, err)
+	}
+}
+
+func TestAnswerForAnotherMeterIsRefused(t *testing.T) {
+	const asked = "9d7c3b1a-5e2f-4a60-8b1d-2c4e6f8a0b13"
+	ctx := context.Background()
+	for _, tt := range []struct {
+		method string
+		call   func(*Client) (*Meter, error)
+	}{
+		{http.MethodGet, func(c *Client) (*Meter, error) { return c.GetMeter(ctx, asked) }},
+		{http.MethodPatch, func(c *Client) (*Meter, error) { return c.UpdateMeter(ctx, asked, MeterUpdate{Name: ptr("x")}) }},
+		{http.MethodPatch, func(c *Client) (*Meter, error) { return c.ArchiveMeter(ctx, asked) }},
+		{http.MethodPatch, func(c *Client) (*Meter, error) { return c.UnarchiveMeter(ctx, asked) }},
+	} {
+		fake := startFake(t, answerWith(http.StatusOK, dashboardMeterJSON))
+		m, err := tt.call(fake.client(t))
+		apiErr, ok := AsAPIError(err)
+		write := tt.method != http.MethodGet
+		if m != nil || !ok || apiErr.Kind != KindWrongMeter || apiErr.MaybeApplied != write || apiErr.Attempts != 1 {
+			t.Fatalf("%s: got %v, %#v", tt.method, m, err)
+		}
+		want := "polar: " + tt.method + " /v1/meters/" + asked + ": 200 OK: asked for meter " + asked +
+			", Polar answered with meter " + dashboardMeterID + "; the answer was not used"
+		if write {
+			want += "; the request reached Polar and may have been applied"
+		}
+		if err.Error() != want {
+			t.Errorf("Error():\n got %s\nwant %s", err, want)
+		}
+		if n := len(fake.requests()); n != 1 {
+			t.Errorf("%s: %d requests", tt.method, n)
+		}
+	}
+}
+
+func TestMeterIDsCompareIgnoringCase(t *testing.T) {
+	fake := startFake(t, answerWith(http.StatusOK, dashboardMeterJSON))
+	m, err := fake.client(t).GetMeter(context.Background(), strings.ToUpper(dashboardMeterID))
+	if err != nil || m.ID != dashboardMeterID {
+		t.Errorf("got %v, %v", m, err)
+	}
+}
+
+func TestRetryWaitsAreLoggedAtInfo(t *testing.T) {
+	fake := startFake(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		switch n {
+		case 1:
+			w.Header().Set("Retry-After", "60")
+			w.WriteHeader(http.StatusTooManyRequests)
+		case 2:
+			respond(w, http.StatusServiceUnavailable, "")
+		default:
+			pagedMeters(t, 0)(w, r, n)
+		}
+	})
+	logger := &recordingLogger{}
+	c := fake.client(t, func(cfg *Config) {
+		cfg.Logger = logger
+		cfg.Retry = RetryPolicy{MaxElapsed: time.Hour, MinBackoff: time.Second, MaxBackoff: time.Second}
+	})
+	if _, err := c.ListMeters(context.Background(), ListMetersParams{}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"Polar rate limit: waiting 60s before retrying GET /v1/meters/ (attempt 2)",
+		"Polar answered 503 Service Unavailable: waiting 1s before retrying GET /v1/meters/ (attempt 3)",
+	}
+	if got := logger.infos(); !reflect.DeepEqual(got, want) {
+		t.Errorf("INFO entries:\n got %q\nwant %q", got, want)
+	}
+	for _, e := range logger.entries {
+		if e.level == "info" && (e.fields["attempt"] == nil || e.fields["wait_ms"] == nil || e.fields["path"] != "/v1/meters/") {
+			t.Errorf("INFO fields: %v", e.fields)
+		}
+	}
+}
+
+// clockLimiter holds every request for delay on a fake clock.
+type clockLimiter struct {
+	clock *fakeClock
+	delay time.Duration
+}
+
+func (l clockLimiter) Wait(context.Context) error {
+	l.clock.Advance(l.delay)
+	return nil
+}
+
+func TestALimiterThatHoldsARequestLongIsLoggedAtInfo(t *testing.T) {
+	for delay, want := range map[time.Duration][]string{
+		time.Second:     nil,
+		5 * time.Second: {"Polar client-side request limit: waiting before sending GET /v1/meters/m1 (attempt 1)"},
+	} {
+		fake := startFake(t, answerMeter(http.StatusOK))
+		clk := newFakeClock()
+		logger := &recordingLogger{}
+		c := withClock(fake.client(t, func(cfg *Config) {
+			cfg.Logger = logger
+			cfg.Limiter = clockLimiter{clk, delay}
+		}), clk)
+		if _, err := c.GetMeter(context.Background(), "m1"); err != nil {
+			t.Fatal(err)
+		}
+		if got := logger.infos(); !reflect.DeepEqual(got, want) {
+			t.Errorf("limiter delay %v: INFO entries %q, want %q", delay, got, want)
+		}
 	}
 }

@@ -16,6 +16,8 @@ type ListMetersParams struct {
 	IsArchived *bool             // nil lists archived and active meters alike
 	Metadata   map[string]string // exact metadata filters, sent as metadata[key]=value
 	Sorting    []string          // "name", "-name", "created_at" or "-created_at"; Polar sorts by name when empty
+	// OrganizationIDs keeps the meters of these organizations only; a token sees none of an organization it is not in.
+	OrganizationIDs []string
 }
 
 // MetersPage is one page of a list call, at Polar's largest page size.
@@ -111,6 +113,9 @@ func (p ListMetersParams) values() url.Values {
 	}
 	for _, sorting := range p.Sorting {
 		query.Add("sorting", sorting)
+	}
+	for _, id := range p.OrganizationIDs {
+		query.Add("organization_id", id)
 	}
 	return query
 }
