@@ -178,6 +178,15 @@ func expectBody(t testing.TB, r reply, status int, body string) {
 	}
 }
 
+// expectRawBody checks a body byte for byte, spaces included.
+func expectRawBody(t testing.TB, r reply, status int, body string) {
+	t.Helper()
+	expectStatus(t, r, status)
+	if r.Body != body {
+		t.Fatalf("body\n%s\nwant\n%s", r.Body, body)
+	}
+}
+
 // wantError is an expected 422 detail entry: its loc, as JSON, and its type.
 type wantError struct {
 	loc string

@@ -25,8 +25,9 @@ func (s *Server) getMeter(c *call) response {
 	return jsonResponse(http.StatusOK, m)
 }
 
-// createMeter answers POST /v1/meters/: schema errors first, then Polar's
-// rules on the organization and the custom unit.
+// createMeter answers POST /v1/meters/: schema errors first, then the
+// schema's rule on the custom unit, then Polar's rules on the organization
+// and the user's permission.
 func (s *Server) createMeter(c *call) response {
 	v := &validator{}
 	obj, denied := readBody(v, c)
@@ -37,13 +38,18 @@ func (s *Server) createMeter(c *call) response {
 	if obj != nil {
 		create = decodeMeterCreate(v, obj)
 	}
+	if len(v.errs) == 0 {
+		v.customUnit(obj, create)
+	}
 	if len(v.errs) > 0 {
 		return requestValidationError(v.errs)
 	}
-	organizationID, errs := organizationOfNewMeter(c.token, create.OrganizationID)
-	errs = append(errs, customLabelErrors(create)...)
-	if len(errs) > 0 {
-		return polarRequestValidationError(errs...)
+	organizationID, refusal := organizationOfNewMeter(c.token, create.OrganizationID)
+	if refusal != nil {
+		return polarRequestValidationError(*refusal)
+	}
+	if !c.token.canManageProducts() {
+		return notPermitted()
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -75,6 +81,9 @@ func (s *Server) updateMeter(c *call) response {
 	if !found {
 		return notFound()
 	}
+	if !c.token.canManageProducts() {
+		return notPermitted()
+	}
 	if errs := s.updateErrors(m.id, update); len(errs) > 0 {
 		return polarRequestValidationError(errs...)
 	}
@@ -89,7 +98,13 @@ func (s *Server) updateMeter(c *call) response {
 
 // clock is the time Polar would store for now.
 func (s *Server) clock() time.Time {
-	return polarTime(s.now())
+	return polarTime(s.polarNow())
+}
+
+// polarNow is the time on Polar's clock, which may run apart from the
+// machine's.
+func (s *Server) polarNow() time.Time {
+	return s.now().Add(time.Duration(s.clockOffset.Load()))
 }
 
 func (s *Server) readableMeter(t Token, id string) (*meter, bool) {
@@ -155,47 +170,25 @@ func isJSONMediaType(contentType string) bool {
 
 // organizationOfNewMeter applies Polar's rules on organization_id: an
 // organization token implies the organization and may not name one; a
-// personal token names it, unless the token is scoped to one organization.
-func organizationOfNewMeter(t Token, requested field[string]) (string, []fieldError) {
+// personal token always names one it reaches.
+func organizationOfNewMeter(t Token, requested field[string]) (string, *fieldError) {
 	p := path{"body", "organization_id"}
 	switch {
 	case t.Kind == OrganizationToken && requested.value != nil:
-		return "", []fieldError{{
+		return "", &fieldError{
 			Type:  "organization_token",
 			Loc:   p,
-			Msg:   "Setting organization_id is disallowed when using an organization token",
+			Msg:   "Setting organization_id is disallowed when using an organization token.",
 			Input: *requested.value,
-		}}
+		}
 	case t.Kind == OrganizationToken:
 		return t.OrganizationID, nil
-	case requested.value == nil && t.OrganizationID == "":
-		return "", []fieldError{{Type: "missing", Loc: p, Msg: "Field required", Input: nil}}
 	case requested.value == nil:
-		return t.OrganizationID, nil
-	case t.OrganizationID != "" && *requested.value != t.OrganizationID:
-		return "", []fieldError{{
-			Type:  "invalid_organization",
-			Loc:   p,
-			Msg:   "This organization does not exist.",
-			Input: *requested.value,
-		}}
+		return "", &fieldError{Type: "missing", Loc: p, Msg: "organization_id is required.", Input: nil}
+	case !t.canRead(*requested.value):
+		return "", &fieldError{Type: "value_error", Loc: p, Msg: "Organization not found.", Input: *requested.value}
 	}
 	return *requested.value, nil
-}
-
-// customLabelErrors applies the rule that a custom unit, and only a custom
-// unit, has a label. Polar checks it on creation only.
-func customLabelErrors(create meterBody) []fieldError {
-	p := path{"body", "custom_label"}
-	label := create.CustomLabel.value
-	isCustom := create.Unit.or("scalar") == "custom"
-	switch {
-	case isCustom && (label == nil || *label == ""):
-		return []fieldError{{Type: "missing", Loc: p, Msg: "custom_label is required when unit is 'custom'", Input: label}}
-	case !isCustom && label != nil:
-		return []fieldError{{Type: "value_error", Loc: p, Msg: "custom_label can only be set when unit is 'custom'", Input: *label}}
-	}
-	return nil
 }
 
 // updateErrors applies Polar's rules on updates, in its order: the fields a

@@ -188,8 +188,10 @@ func TestCreateValidation(t *testing.T) {
 		{"name not a string", createBody("name", `123`), requestValidation, []wantError{{`["body","name"]`, "string_type"}}},
 		{"name null", createBody("name", `null`), requestValidation, []wantError{{`["body","name"]`, "string_type"}}},
 		{"unit unknown", createBody("unit", `"bytes"`), requestValidation, []wantError{{`["body","unit"]`, "enum"}}},
-		{"custom unit without label", createBody("unit", `"custom"`), polarRequestValidation, []wantError{{`["body","custom_label"]`, "missing"}}},
-		{"label without custom unit", createBody("custom_label", `"req"`), polarRequestValidation, []wantError{{`["body","custom_label"]`, "value_error"}}},
+		{"custom unit without label", createBody("unit", `"custom"`), requestValidation, []wantError{{`["body"]`, "value_error"}}},
+		{"custom unit with null label", createBody("unit", `"custom","custom_label":null`), requestValidation, []wantError{{`["body"]`, "value_error"}}},
+		{"label without custom unit", createBody("custom_label", `"req"`), requestValidation, []wantError{{`["body"]`, "value_error"}}},
+		{"custom unit checked after the fields", createBody("unit", `"custom","name":"ab"`), requestValidation, []wantError{{`["body","name"]`, "string_too_short"}}},
 		{"label not a string", createBody("custom_label", `5`), requestValidation, []wantError{{`["body","custom_label"]`, "string_type"}}},
 		{"multiplier zero", createBody("custom_multiplier", `0`), requestValidation, []wantError{{`["body","custom_multiplier"]`, "greater_than"}}},
 		{"multiplier fraction", createBody("custom_multiplier", `1.5`), requestValidation, []wantError{{`["body","custom_multiplier"]`, "int_from_float"}}},
@@ -245,7 +247,12 @@ func TestCreateValidation(t *testing.T) {
 		{"metadata value empty", createBody("metadata", `{"tier":""}`), requestValidation, []wantError{{`["body","metadata","tier"]`, "string_too_short"}}},
 		{"metadata value null", createBody("metadata", `{"tier":null}`), requestValidation, []wantError{{`["body","metadata","tier"]`, "string_type"}}},
 		{"metadata value object", createBody("metadata", `{"tier":{"a":1}}`), requestValidation, []wantError{{`["body","metadata","tier"]`, "string_type"}}},
-		{"metadata value NUL", createBody("metadata", `{"tier":"a\u0000b"}`), requestValidation, []wantError{{`["body","metadata","tier"]`, "value_error"}}},
+		{"metadata value NUL", createBody("metadata", `{"tier":"a\u0000b"}`), requestValidation, []wantError{{`["body","metadata"]`, "value_error"}}},
+		{"metadata key NUL", createBody("metadata", `{"ok":1,"ti\u0000er":true}`), requestValidation, []wantError{{`["body","metadata"]`, "value_error"}}},
+		{"metadata NUL checked after the map", createBody("metadata", `{"a\u0000":""}`), requestValidation, []wantError{{`["body","metadata","a\u0000"]`, "string_too_short"}}},
+		{"name NUL", createBody("name", `"API\u0000calls"`), requestValidation, []wantError{{`["body","name"]`, "value_error"}}},
+		{"name NUL checked after its length", createBody("name", `"a\u0000"`), requestValidation, []wantError{{`["body","name"]`, "string_too_short"}}},
+		{"custom_label NUL", createBody("unit", `"custom","custom_label":"re\u0000q"`), requestValidation, []wantError{{`["body","custom_label"]`, "value_error"}}},
 		{"organization_id with an organization token", createBody("organization_id", `"`+DefaultOrganizationID+`"`), polarRequestValidation, []wantError{
 			{`["body","organization_id"]`, "organization_token"},
 		}},
@@ -280,7 +287,37 @@ func TestValidationErrorShape(t *testing.T) {
 	expectBody(t, a.do(http.MethodPost, "/v1/meters/", createBody("custom_multiplier", `0`)), http.StatusUnprocessableEntity,
 		`{"error":"RequestValidationError","detail":[{"type":"greater_than","loc":["body","custom_multiplier"],"msg":"Input should be greater than 0","input":0,"ctx":{"gt":0}}]}`)
 	expectBody(t, a.do(http.MethodPost, "/v1/meters/", createBody("organization_id", `"`+DefaultOrganizationID+`"`)), http.StatusUnprocessableEntity,
-		`{"error":"PolarRequestValidationError","detail":[{"type":"organization_token","loc":["body","organization_id"],"msg":"Setting organization_id is disallowed when using an organization token","input":"`+DefaultOrganizationID+`"}]}`)
+		`{"error":"PolarRequestValidationError","detail":[{"type":"organization_token","loc":["body","organization_id"],"msg":"Setting organization_id is disallowed when using an organization token.","input":"`+DefaultOrganizationID+`"}]}`)
+	expectBody(t, a.do(http.MethodPost, "/v1/meters/", createBody("unit", `"custom"`)), http.StatusUnprocessableEntity,
+		`{"error":"RequestValidationError","detail":[{"type":"value_error","loc":["body"],"msg":"Value error, custom_label is required when unit is 'custom'.","input":`+createBody("unit", `"custom"`)+`,"ctx":{"error":{}}}]}`)
+	expectBody(t, a.do(http.MethodPost, "/v1/meters/", createBody("custom_label", `"req"`)), http.StatusUnprocessableEntity,
+		`{"error":"RequestValidationError","detail":[{"type":"value_error","loc":["body"],"msg":"Value error, custom_label and custom_multiplier are only allowed when unit is 'custom'.","input":`+createBody("custom_label", `"req"`)+`,"ctx":{"error":{}}}]}`)
+}
+
+func TestNULCharactersRefused(t *testing.T) {
+	a, _ := newAPI(t)
+	const invalid = `"msg":"Value error, This value contains invalid characters"`
+	// The error is the field's: for metadata, the whole map as validated.
+	expectBody(t, a.do(http.MethodPost, "/v1/meters/", createBody("metadata", `{"tier":"gold\u0000","ratio":1.50,"n":1}`)), http.StatusUnprocessableEntity,
+		`{"error":"RequestValidationError","detail":[{"type":"value_error","loc":["body","metadata"],`+invalid+`,"input":{"tier":"gold\u0000","ratio":1.5,"n":1},"ctx":{"error":{}}}]}`)
+	expectBody(t, a.do(http.MethodPost, "/v1/meters/", createBody("name", `"API\u0000"`)), http.StatusUnprocessableEntity,
+		`{"error":"RequestValidationError","detail":[{"type":"value_error","loc":["body","name"],`+invalid+`,"input":"API\u0000","ctx":{"error":{}}}]}`)
+	// Every field with one, in the schema's order.
+	expect422(t, a.do(http.MethodPost, "/v1/meters/", `{"name":"a\u0000bc","unit":"custom","custom_label":"\u0000","metadata":{"\u0000":1},"filter":{"conjunction":"and","clauses":[]},"aggregation":{"func":"count"}}`),
+		requestValidation, wantError{`["body","metadata"]`, "value_error"}, wantError{`["body","name"]`, "value_error"}, wantError{`["body","custom_label"]`, "value_error"})
+
+	id := a.createNamed("abc")
+	expect422(t, a.patch(id, `{"name":"\u0000bc","custom_label":"x\u0000","metadata":{"k":"\u0000"}}`), requestValidation,
+		wantError{`["body","metadata"]`, "value_error"}, wantError{`["body","name"]`, "value_error"}, wantError{`["body","custom_label"]`, "value_error"})
+
+	// Filters and aggregations are models, which the check skips.
+	withNUL := `{"name":"abc","filter":{"conjunction":"and","clauses":[{"property":"p\u0000","operator":"eq","value":"v\u0000"}]},"aggregation":{"func":"sum","property":"t\u0000"}}`
+	r := a.do(http.MethodPost, "/v1/meters/", withNUL)
+	expectStatus(t, r, http.StatusCreated)
+	if got, want := rawFields(t, r.Body, "filter", "aggregation"), rawFields(t, withNUL, "filter", "aggregation"); got != want {
+		t.Errorf("stored %s, want %s", got, want)
+	}
+	expectStatus(t, a.patch(id, `{"filter":{"conjunction":"or","clauses":[{"property":"\u0000","operator":"like","value":"\u0000"}]}}`), http.StatusOK)
 }
 
 func TestCreateCustomUnit(t *testing.T) {
@@ -298,15 +335,20 @@ func TestCreateCustomUnit(t *testing.T) {
 func TestCreateWithPersonalToken(t *testing.T) {
 	const (
 		user   = "polar_pat_user"
-		scoped = "polar_pat_scoped"
+		member = "polar_pat_member_of_one"
 		other  = "0b6c3c5e-8f5e-4d3a-9a57-1c2d3e4f5a6b"
 	)
 	a := startAPI(t, Options{Tokens: map[string]Token{
 		user:   {Kind: PersonalToken, Scopes: []string{ScopeMetersRead, ScopeMetersWrite}},
-		scoped: {Kind: PersonalToken, OrganizationID: DefaultOrganizationID, Scopes: []string{ScopeMetersWrite}},
+		member: {Kind: PersonalToken, OrganizationID: DefaultOrganizationID, Scopes: []string{ScopeMetersWrite}},
 	}})
+	// A personal token is never scoped to one organization: it always names one.
+	for _, token := range []string{user, member} {
+		expectBody(t, a.withToken(token).do(http.MethodPost, "/v1/meters/", validCreate), http.StatusUnprocessableEntity,
+			`{"error":"PolarRequestValidationError","detail":[{"type":"missing","loc":["body","organization_id"],"msg":"organization_id is required.","input":null}]}`)
+		expectStatus(t, a.withToken(token).do(http.MethodPost, "/v1/meters/", createBody("organization_id", "null")), http.StatusUnprocessableEntity)
+	}
 	u := a.withToken(user)
-	expect422(t, u.do(http.MethodPost, "/v1/meters/", validCreate), polarRequestValidation, wantError{`["body","organization_id"]`, "missing"})
 	expect422(t, u.do(http.MethodPost, "/v1/meters/", createBody("organization_id", `"acme"`)), requestValidation, wantError{`["body","organization_id"]`, "uuid_parsing"})
 	expect422(t, u.do(http.MethodPost, "/v1/meters/", createBody("organization_id", `"`+strings.ToUpper(uuid.NewMD5(uuid.NameSpaceURL, nil).String())+`"`)), requestValidation,
 		wantError{`["body","organization_id"]`, "uuid_version"})
@@ -314,18 +356,48 @@ func TestCreateWithPersonalToken(t *testing.T) {
 		t.Errorf("organization_id %v, want %s", m["organization_id"], other)
 	}
 
-	s := a.withToken(scoped)
-	if m := s.create(validCreate); m["organization_id"] != DefaultOrganizationID {
-		t.Errorf("organization_id %v, want the token's", m["organization_id"])
+	// A user who is a member of one organization reaches only that one.
+	s := a.withToken(member)
+	if m := s.create(createBody("organization_id", `"`+DefaultOrganizationID+`"`)); m["organization_id"] != DefaultOrganizationID {
+		t.Errorf("organization_id %v", m["organization_id"])
 	}
-	expect422(t, s.do(http.MethodPost, "/v1/meters/", createBody("organization_id", `"`+other+`"`)), polarRequestValidation, wantError{`["body","organization_id"]`, "invalid_organization"})
-
-	// The user reaches both organizations; the scoped token only its own.
+	expectBody(t, s.do(http.MethodPost, "/v1/meters/", createBody("organization_id", `"`+other+`"`)), http.StatusUnprocessableEntity,
+		`{"error":"PolarRequestValidationError","detail":[{"type":"value_error","loc":["body","organization_id"],"msg":"Organization not found.","input":"`+other+`"}]}`)
 	if n := len(decode(t, u.do(http.MethodGet, "/v1/meters/", "").Body)["items"].([]any)); n != 2 {
 		t.Errorf("user lists %d meters, want 2", n)
 	}
 	if n := len(decode(t, s.do(http.MethodGet, "/v1/meters/", "").Body)["items"].([]any)); n != 1 {
-		t.Errorf("scoped token lists %d meters, want 1", n)
+		t.Errorf("member of one lists %d meters, want 1", n)
+	}
+}
+
+func TestRoleWithoutProductsPermission(t *testing.T) {
+	const (
+		finance = "polar_pat_finance"
+		other   = "0b6c3c5e-8f5e-4d3a-9a57-1c2d3e4f5a6b"
+	)
+	a := startAPI(t, Options{Tokens: map[string]Token{
+		DefaultToken: {OrganizationID: DefaultOrganizationID, Scopes: []string{ScopeMetersWrite}, Role: RoleFinance},
+		finance:      {Kind: PersonalToken, OrganizationID: DefaultOrganizationID, Scopes: []string{ScopeMetersRead, ScopeMetersWrite}, Role: RoleFinance},
+	}})
+	// An organization token acts as the organization: roles do not apply.
+	id := a.createNamed("abc")
+	f := a.withToken(finance)
+	const refused = `{"error":"NotPermitted","detail":"You don't have permission to manage products"}`
+	inOrganization := createBody("organization_id", `"`+DefaultOrganizationID+`"`)
+	expectBody(t, f.do(http.MethodPost, "/v1/meters/", inOrganization), http.StatusForbidden, refused)
+	expectBody(t, f.patch(id, `{"name":"renamed"}`), http.StatusForbidden, refused)
+	expectBody(t, f.patch(id, `{"is_archived":true}`), http.StatusForbidden, refused)
+	// Reading needs only products:read, which the role has.
+	f.get(id)
+	expectStatus(t, f.do(http.MethodGet, "/v1/meters/", ""), http.StatusOK)
+	// The body, the organization and the meter's existence are checked first.
+	expect422(t, f.do(http.MethodPost, "/v1/meters/", createBody("name", `"ab"`)), requestValidation, wantError{`["body","name"]`, "string_too_short"})
+	expect422(t, f.do(http.MethodPost, "/v1/meters/", validCreate), polarRequestValidation, wantError{`["body","organization_id"]`, "missing"})
+	expect422(t, f.do(http.MethodPost, "/v1/meters/", createBody("organization_id", `"`+other+`"`)), polarRequestValidation, wantError{`["body","organization_id"]`, "value_error"})
+	expectStatus(t, f.patch(uuid.NewString(), `{"name":"renamed"}`), http.StatusNotFound)
+	if ids := a.srv.MeterIDs(); len(ids) != 1 || a.get(id)["name"] != "abc" || a.get(id)["archived_at"] != nil {
+		t.Errorf("a refused write changed the meters: %v %v", ids, a.get(id))
 	}
 }
 

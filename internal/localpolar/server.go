@@ -5,20 +5,21 @@
 // would otherwise produce (faults, rate limits, meters locked by aggregation,
 // changes made in the dashboard).
 //
-// It answers, in Polar's order: rate limiting, API version, routing,
-// authentication, scopes, then the endpoint's own validation and rules.
+// It answers, in Polar's order: API version, rate limiting, token
+// authentication, routing, token presence and scopes, then the endpoint's
+// own validation and rules.
 package localpolar
 
 import (
 	"context"
 	"io"
 	"maps"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -31,55 +32,22 @@ const (
 	DefaultOrganizationID = "7a1c4e2d-5b3f-4c8a-9d6e-1f2a3b4c5d6e"
 )
 
-// Scopes of Polar's access tokens that the meters API checks.
-const (
-	ScopeMetersRead  = "meters:read"
-	ScopeMetersWrite = "meters:write"
-)
-
-// TokenKind is the kind of a Polar access token.
-type TokenKind int
-
-const (
-	// OrganizationToken is an Organization Access Token (polar_oat_...): it
-	// acts for one organization, and creating a meter may not name one.
-	OrganizationToken TokenKind = iota
-	// PersonalToken is a Personal Access Token (polar_pat_...): it acts for
-	// a user, who names the organization of a new meter.
-	PersonalToken
-)
-
-// Token describes an access token the server accepts.
-type Token struct {
-	Kind TokenKind
-	// OrganizationID is the organization of an organization token. For a
-	// personal token it is empty when the user reaches every organization
-	// (organization_id is then required on create) or the one organization
-	// the token is scoped to (organization_id may then be left out).
-	OrganizationID string
-	// Scopes granted to the token, e.g. ScopeMetersRead.
-	Scopes []string
-}
-
-// canRead reports whether the token sees the meters of an organization.
-func (t Token) canRead(organizationID string) bool {
-	return organizationID == t.OrganizationID || t.Kind == PersonalToken && t.OrganizationID == ""
-}
-
 // Options configures a Server.
 type Options struct {
 	// Tokens maps the accepted bearer tokens to what they grant; nil accepts
 	// DefaultToken only.
 	Tokens map[string]Token
-	// Now is the clock of timestamps and rate-limit windows; nil is time.Now.
+	// Now is the machine's clock, of rate-limit windows and, shifted by
+	// SetClockOffset, of Polar's timestamps; nil is time.Now.
 	Now func() time.Time
 }
 
 // Server is a Polar meters API. It implements http.Handler; all its methods
 // are safe for concurrent use.
 type Server struct {
-	tokens map[string]Token
-	now    func() time.Time
+	tokens      map[string]Token
+	now         func() time.Time
+	clockOffset atomic.Int64 // how far Polar's clock runs from now, a time.Duration
 
 	mu       sync.Mutex
 	meters   *store
@@ -112,7 +80,7 @@ func New(opts Options) *Server {
 		tokens:           maps.Clone(tokens),
 		now:              now,
 		meters:           newStore(),
-		limiter:          newRateLimiter(0, 0),
+		limiter:          newRateLimiter(tokens),
 		aggregating:      map[string]bool{},
 		inActiveProducts: map[string]bool{},
 		inActiveBenefits: map[string]bool{},
@@ -136,6 +104,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Recorded before it is sent, so that a client reading the log right
 	// after the response finds its status.
 	s.setStatus(entry, resp.status)
+	resp.header.Set("Date", s.polarNow().UTC().Format(http.TimeFormat))
 	resp.write(w)
 }
 
@@ -171,19 +140,29 @@ func (s *Server) wait(ctx context.Context) bool {
 	}
 }
 
-// polar answers as Polar's stack does, layer by layer: the rate limiter and
-// the API version middleware come before routing.
+// polar answers as Polar's stack does: the API version middleware wraps
+// everything, so even a 429 echoes the version.
 func (s *Server) polar(r *http.Request, body []byte) response {
-	if resp, limited := s.rateLimit(r); limited {
-		return resp
-	}
 	version, ok := apiVersion(r.Header.Get("Polar-Version"))
 	if !ok {
 		return detailResponse(http.StatusNotFound)
 	}
-	resp := s.route(r, body)
+	resp := s.versioned(r, body)
 	resp.header.Set("Polar-Version", version)
 	return resp
+}
+
+// versioned answers a request of a known API version: the rate limiter and
+// the token's authentication are middlewares, before routing.
+func (s *Server) versioned(r *http.Request, body []byte) response {
+	if resp, limited := s.rateLimit(r); limited {
+		return resp
+	}
+	token, refused := s.authenticate(r)
+	if refused != nil {
+		return *refused
+	}
+	return s.route(r, body, token)
 }
 
 // API versions Polar serves; a request without Polar-Version gets the default.
@@ -241,7 +220,7 @@ func matchRoute(p string) (endpoints map[string]endpoint, id string, ok bool) {
 	return meterEndpoints, id, true
 }
 
-func (s *Server) route(r *http.Request, body []byte) response {
+func (s *Server) route(r *http.Request, body []byte, token *Token) response {
 	endpoints, id, ok := matchRoute(r.URL.Path)
 	if !ok {
 		return redirectSlash(r)
@@ -254,11 +233,10 @@ func (s *Server) route(r *http.Request, body []byte) response {
 		resp.header.Set("Allow", http.MethodGet)
 		return resp
 	}
-	token, denied := s.authorize(r, ep.scopes)
-	if denied != nil {
+	if denied := authorize(token, ep.scopes); denied != nil {
 		return *denied
 	}
-	return ep.handle(s, &call{r: r, body: body, token: token, id: id})
+	return ep.handle(s, &call{r: r, body: body, token: *token, id: id})
 }
 
 // redirectSlash answers a path that a route matches once its trailing slash
@@ -275,55 +253,6 @@ func redirectSlash(r *http.Request) response {
 	resp := emptyResponse(http.StatusTemporaryRedirect)
 	resp.header.Set("Location", (&url.URL{Path: other, RawQuery: r.URL.RawQuery}).RequestURI())
 	return resp
-}
-
-// oauthError is the shape of the errors of Polar's OAuth2 token checks.
-type oauthError struct {
-	Error            string `json:"error"`
-	ErrorDescription string `json:"error_description"`
-}
-
-const invalidTokenDescription = "The access token provided is expired, revoked, malformed, or invalid for other reasons."
-
-// authorize finds the request's token and checks it grants one of scopes;
-// otherwise it returns the answer refusing the request.
-func (s *Server) authorize(r *http.Request, scopes []string) (Token, *response) {
-	bearer, found := bearerToken(r)
-	if !found {
-		resp := jsonResponse(http.StatusUnauthorized, polarError{Error: "Unauthorized", Detail: "Unauthorized"})
-		return Token{}, &resp
-	}
-	token, known := s.tokens[bearer]
-	if !known {
-		resp := jsonResponse(http.StatusUnauthorized, oauthError{Error: "invalid_token", ErrorDescription: invalidTokenDescription})
-		resp.header.Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="`+invalidTokenDescription+`"`)
-		return Token{}, &resp
-	}
-	if !slices.ContainsFunc(scopes, func(scope string) bool { return slices.Contains(token.Scopes, scope) }) {
-		resp := jsonResponse(http.StatusForbidden, oauthError{
-			Error:            "insufficient_scope",
-			ErrorDescription: "The request requires higher privileges than provided by the access token.",
-		})
-		return Token{}, &resp
-	}
-	return token, nil
-}
-
-// bearerToken returns the token of an "Authorization: Bearer" header.
-func bearerToken(r *http.Request) (string, bool) {
-	scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-	token = strings.TrimSpace(token)
-	return token, strings.EqualFold(scheme, "Bearer") && token != ""
-}
-
-// clientKey identifies who a request counts against for rate limiting: its
-// token, or its address when it has none.
-func clientKey(r *http.Request) string {
-	if token, ok := bearerToken(r); ok {
-		return "token:" + token
-	}
-	host, _, _ := net.SplitHostPort(r.RemoteAddr)
-	return "address:" + host
 }
 
 // dropConnection closes the connection without answering.

@@ -60,6 +60,12 @@ func (v *validator) fail(p path, typ, msg string, input any, ctx map[string]any)
 	v.errs = append(v.errs, fieldError{Type: typ, Loc: p, Msg: msg, Input: input, Ctx: ctx})
 }
 
+// valueError reports a ValueError raised by one of Polar's validators;
+// FastAPI writes the exception in ctx as an empty object.
+func (v *validator) valueError(p path, msg string, input any) {
+	v.fail(p, "value_error", "Value error, "+msg, input, map[string]any{"error": map[string]any{}})
+}
+
 // missing reports a required key absent from parent; pydantic reports the
 // parent object as the input.
 func (v *validator) missing(p path, parent any) {
@@ -155,7 +161,7 @@ func decodeMeterCreate(v *validator, obj *jsonObject) meterBody {
 		Metadata:         decodeField(v, obj, p, "metadata", optionalField, v.metadataInput),
 		Name:             decodeField(v, obj, p, "name", requiredField, v.meterName),
 		Unit:             decodeField(v, obj, p, "unit", optionalField, v.unit),
-		CustomLabel:      decodeField(v, obj, p, "custom_label", nullableField, v.str),
+		CustomLabel:      decodeField(v, obj, p, "custom_label", nullableField, v.label),
 		CustomMultiplier: decodeField(v, obj, p, "custom_multiplier", nullableField, v.positiveInteger),
 		Filter:           decodeField(v, obj, p, "filter", requiredField, v.filter),
 		Aggregation:      decodeField(v, obj, p, "aggregation", requiredField, v.aggregation),
@@ -171,7 +177,7 @@ func decodeMeterUpdate(v *validator, obj *jsonObject) meterBody {
 		Metadata:         decodeField(v, obj, p, "metadata", optionalField, v.metadataInput),
 		Name:             decodeField(v, obj, p, "name", nullableField, v.meterName),
 		Unit:             decodeField(v, obj, p, "unit", nullableField, v.unit),
-		CustomLabel:      decodeField(v, obj, p, "custom_label", nullableField, v.str),
+		CustomLabel:      decodeField(v, obj, p, "custom_label", nullableField, v.label),
 		CustomMultiplier: decodeField(v, obj, p, "custom_multiplier", nullableField, v.positiveInteger),
 		Filter:           decodeField(v, obj, p, "filter", nullableField, v.filter),
 		Aggregation:      decodeField(v, obj, p, "aggregation", nullableField, v.aggregation),
@@ -233,7 +239,37 @@ func characters(n int) string {
 
 func (v *validator) meterName(p path, x any) (string, bool) {
 	s, ok := v.str(p, x)
-	return s, ok && v.length(p, s, minNameLength, 0)
+	return s, ok && v.length(p, s, minNameLength, 0) && v.noNUL(p, s, s)
+}
+
+func (v *validator) label(p path, x any) (string, bool) {
+	s, ok := v.str(p, x)
+	return s, ok && v.noNUL(p, s, s)
+}
+
+// noNUL applies the check Polar's Schema runs after each valid field of a
+// request body, models such as filters excepted: no NUL in any of its
+// strings. The error is the field's, with the field's value as input.
+func (v *validator) noNUL(p path, input any, texts ...string) bool {
+	for _, s := range texts {
+		if strings.ContainsRune(s, 0) {
+			v.valueError(p, "This value contains invalid characters", input)
+			return false
+		}
+	}
+	return true
+}
+
+// customUnit applies MeterCreate's model validator, which runs once every
+// field is valid: a custom unit has a label, and only a custom unit has one.
+func (v *validator) customUnit(body *jsonObject, create meterBody) {
+	isCustom := create.Unit.or("scalar") == "custom"
+	switch {
+	case isCustom && create.CustomLabel.value == nil:
+		v.valueError(path{"body"}, "custom_label is required when unit is 'custom'.", body)
+	case !isCustom && create.CustomLabel.value != nil:
+		v.valueError(path{"body"}, "custom_label and custom_multiplier are only allowed when unit is 'custom'.", body)
+	}
 }
 
 func (v *validator) unit(p path, x any) (string, bool) {
@@ -424,7 +460,22 @@ func (v *validator) metadata(p path, x any, limited bool) (metadata, bool) {
 		v.fail(p, "too_long", fmt.Sprintf("Dictionary should have at most %d items after validation, not %d", maxMetadataKeys, len(m)),
 			obj, map[string]any{"field_type": "Dictionary", "max_length": maxMetadataKeys, "actual_length": len(m)})
 	}
+	if limited && valid() {
+		v.noNUL(p, &jsonObject{keys: obj.keys, values: m}, metadataTexts(m)...)
+	}
 	return m, valid()
+}
+
+// metadataTexts returns the keys and string values of a metadata map.
+func metadataTexts(m metadata) []string {
+	var texts []string
+	for key, value := range m {
+		texts = append(texts, key)
+		if s, ok := value.(string); ok {
+			texts = append(texts, s)
+		}
+	}
+	return texts
 }
 
 // metadataValue validates a string, an integer, a float or a boolean, which
@@ -432,18 +483,7 @@ func (v *validator) metadata(p path, x any, limited bool) (metadata, bool) {
 func (v *validator) metadataValue(p path, x any, limited bool) (any, bool) {
 	switch t := x.(type) {
 	case string:
-		if !limited {
-			return t, true
-		}
-		if !v.length(p, t, 1, maxMetadataValueLength) {
-			return nil, false
-		}
-		if strings.ContainsRune(t, 0) {
-			const reason = `Input must not contain a NUL character (\u0000).`
-			v.fail(p, "value_error", "Value error, "+reason, t, map[string]any{"error": reason})
-			return nil, false
-		}
-		return t, true
+		return t, !limited || v.length(p, t, 1, maxMetadataValueLength)
 	case bool:
 		return t, true
 	case json.Number:
