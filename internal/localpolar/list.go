@@ -131,8 +131,8 @@ func (q *listQuery) matches(m *meter) bool {
 	if len(q.organizationIDs) > 0 && !slices.Contains(q.organizationIDs, m.organizationID) {
 		return false
 	}
-	// Polar filters with ILIKE '%query%'.
-	if q.name != nil && !strings.Contains(strings.ToLower(m.name), strings.ToLower(*q.name)) {
+	// Polar filters with ILIKE '%query%', the query unescaped.
+	if q.name != nil && !ilike(m.name, "%"+*q.name+"%") {
 		return false
 	}
 	if q.archived != nil && *q.archived != (m.archivedAt != nil) {
@@ -147,8 +147,8 @@ func (q *listQuery) matches(m *meter) bool {
 	return true
 }
 
-// metadataText is a metadata value as PostgreSQL's ->> writes it, which is
-// what Polar compares metadata[key] query values with.
+// metadataText is a metadata value as PostgreSQL's ->> writes it from JSONB,
+// which is the text Polar compares metadata[key] query values with.
 func metadataText(value any) string {
 	switch value := value.(type) {
 	case string:
@@ -156,9 +156,105 @@ func metadataText(value any) string {
 	case bool:
 		return strconv.FormatBool(value)
 	case json.Number:
-		return value.String()
+		return numericText(value.String())
 	}
 	return ""
+}
+
+// numericText writes a number as PostgreSQL's numeric does: JSONB keeps the
+// digits of "3.0" but writes "1e+16" as 10000000000000000 and "1.5e-07" as
+// 0.00000015.
+func numericText(n string) string {
+	mantissa, exponent, found := strings.Cut(strings.ToLower(n), "e")
+	if !found {
+		return n
+	}
+	sign, mantissa := "", strings.TrimPrefix(mantissa, "-")
+	if strings.HasPrefix(n, "-") {
+		sign = "-"
+	}
+	whole, fraction, _ := strings.Cut(mantissa, ".")
+	exp, _ := strconv.Atoi(exponent)
+	return sign + shiftPoint(whole+fraction, len(whole)+exp)
+}
+
+// shiftPoint writes digits with the decimal point after the first point
+// digits, padding with zeros and keeping one zero before the point.
+func shiftPoint(digits string, point int) string {
+	var s string
+	switch {
+	case point <= 0:
+		s = "0." + strings.Repeat("0", -point) + digits
+	case point >= len(digits):
+		s = digits + strings.Repeat("0", point-len(digits))
+	default:
+		s = digits[:point] + "." + digits[point:]
+	}
+	whole, fraction, hasFraction := strings.Cut(s, ".")
+	whole = strings.TrimLeft(whole, "0")
+	if whole == "" {
+		whole = "0"
+	}
+	if hasFraction {
+		return whole + "." + fraction
+	}
+	return whole
+}
+
+// likeToken is one element of a LIKE pattern: a wildcard ('%' or '_') or a
+// literal character (kind 0).
+type likeToken struct {
+	kind    rune
+	literal rune
+}
+
+// ilike reports whether s matches pattern as PostgreSQL's ILIKE does: case
+// insensitive, '%' any text, '_' any one character, '\' escaping the next.
+func ilike(s, pattern string) bool {
+	return likeMatch([]rune(strings.ToLower(s)), likeTokens(strings.ToLower(pattern)))
+}
+
+func likeTokens(pattern string) []likeToken {
+	runes := []rune(pattern)
+	var tokens []likeToken
+	for i := 0; i < len(runes); i++ {
+		switch r := runes[i]; {
+		case r == '\\' && i+1 < len(runes):
+			i++
+			tokens = append(tokens, likeToken{literal: runes[i]})
+		case r == '%' || r == '_':
+			tokens = append(tokens, likeToken{kind: r})
+		default:
+			tokens = append(tokens, likeToken{literal: r})
+		}
+	}
+	return tokens
+}
+
+// likeMatch matches s against tokens, going back to the last '%' on a
+// mismatch.
+func likeMatch(s []rune, tokens []likeToken) bool {
+	si, ti := 0, 0
+	star, resume := -1, 0
+	for si < len(s) {
+		switch {
+		case ti < len(tokens) && tokens[ti].kind == '%':
+			star, resume = ti, si
+			ti++
+		case ti < len(tokens) && (tokens[ti].kind == '_' || tokens[ti].kind == 0 && tokens[ti].literal == s[si]):
+			si++
+			ti++
+		case star >= 0:
+			resume++
+			si, ti = resume, star+1
+		default:
+			return false
+		}
+	}
+	for ti < len(tokens) && tokens[ti].kind == '%' {
+		ti++
+	}
+	return ti == len(tokens)
 }
 
 // compare orders meters by the sorting criteria, then by id so that pages

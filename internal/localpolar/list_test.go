@@ -3,6 +3,7 @@ package localpolar
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"testing"
 	"time"
@@ -165,6 +166,82 @@ func TestListSorting(t *testing.T) {
 	for query, want := range cases {
 		if got, _, _ := a.list(query); !slices.Equal(got, want) {
 			t.Errorf("%q: %v, want %v", query, got, want)
+		}
+	}
+}
+
+func TestListQueryIsAnUnescapedILIKE(t *testing.T) {
+	a, _ := newAPI(t)
+	names := []string{"500 requests", "50% off", "abc", "aXc", "a_c", `back\slash`, "Ünïcode Meter", "100%"}
+	ids := map[string]string{}
+	for _, name := range names {
+		ids[name] = a.srv.PutMeter(`{"name":` + string(marshal(name)) + `,"filter":{"conjunction":"and","clauses":[]},"aggregation":{"func":"count"}}`)
+	}
+	cases := []struct {
+		query string
+		want  []string
+	}{
+		{"50%", []string{"500 requests", "50% off"}},        // % is any text
+		{"a_c", []string{"abc", "aXc", "a_c"}},              // _ is any one character
+		{`a\_c`, []string{"a_c"}},                           // \ escapes the next character
+		{`50\%`, []string{"50% off"}},                       // so a literal % needs one
+		{`\\`, []string{`back\slash`}},                      // an escaped backslash
+		{`0\`, []string{"100%"}},                            // a trailing \ escapes Polar's closing %
+		{`\a`, []string{"abc", "aXc", "a_c", `back\slash`}}, // an escaped letter is itself
+		{"ABC", []string{"abc"}},                            // case-insensitive
+		{"5%s", []string{"500 requests"}},                   // % backtracks
+		{"10__", []string{"100%"}},                          // one _, one character
+		{"10___", nil},
+		{"requests ", nil}, // spaces are text
+		{"%", names},
+	}
+	for _, c := range cases {
+		got, _, _ := a.list("limit=100&query=" + url.QueryEscape(c.query))
+		var want []string
+		for _, name := range c.want {
+			want = append(want, ids[name])
+		}
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("query %q: %v, want %v", c.query, got, c.want)
+		}
+	}
+}
+
+func TestListMetadataComparesPostgresText(t *testing.T) {
+	a, _ := newAPI(t)
+	id := a.create(createBody("metadata", `{"big":1e16,"small":1.5e-7,"neg":-2.5e+20,"scale":3.0,"n":7,"flag":false,"s":"007"}`))["id"].(string)
+	for _, query := range []string{
+		"metadata[big]=10000000000000000",
+		"metadata[small]=0.00000015",
+		"metadata[neg]=-250000000000000000000",
+		"metadata[scale]=3.0",
+		"metadata[n]=7",
+		"metadata[flag]=false",
+		"metadata[s]=007",
+	} {
+		if got, _, _ := a.list(query); !slices.Equal(got, []string{id}) {
+			t.Errorf("%s: %v, want the meter", query, got)
+		}
+	}
+	for _, query := range []string{
+		"metadata[big]=1e%2B16", "metadata[small]=1.5e-07", "metadata[scale]=3", "metadata[n]=7.0",
+		"metadata[flag]=False", "metadata[s]=7", "metadata[S]=007",
+	} {
+		if got, _, _ := a.list(query); len(got) != 0 {
+			t.Errorf("%s: %v, want no meter: the text must be equal", query, got)
+		}
+	}
+}
+
+func TestNumericText(t *testing.T) {
+	for in, want := range map[string]string{
+		"1e+16": "10000000000000000", "1.5e-07": "0.00000015", "-2.5e+20": "-250000000000000000000",
+		"1.25e+16": "12500000000000000", "1e-05": "0.00001", "3.0": "3.0", "42": "42", "-0.5": "-0.5",
+	} {
+		if got := numericText(in); got != want {
+			t.Errorf("numericText(%s) = %s, want %s", in, got, want)
 		}
 	}
 }
