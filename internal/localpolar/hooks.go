@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -67,6 +68,32 @@ func (s *Server) PutMeter(raw string) string {
 	return m.id
 }
 
+// PutMeters stores every meter of a JSON array of meters, each as PutMeter
+// does, e.g. a file of meters GET returned; it returns their ids. When one
+// is not a meter it stores none and says which.
+func (s *Server) PutMeters(raw []byte) ([]string, error) {
+	var items []json.RawMessage
+	if err := json.Unmarshal(raw, &items); err != nil {
+		return nil, fmt.Errorf("not a JSON array of meters: %w", err)
+	}
+	meters := make([]*meter, len(items))
+	for i, item := range items {
+		m, err := s.storedMeter(string(item))
+		if err != nil {
+			return nil, fmt.Errorf("meter %d: %w", i, err)
+		}
+		meters[i] = m
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := make([]string, len(meters))
+	for i, m := range meters {
+		s.meters.put(m)
+		ids[i] = m.id
+	}
+	return ids, nil
+}
+
 func (s *Server) storedMeter(raw string) (*meter, error) {
 	doc, err := parseJSON([]byte(raw))
 	if err != nil {
@@ -97,6 +124,22 @@ func (s *Server) MeterJSON(id string) (json.RawMessage, bool) {
 		return nil, false
 	}
 	return marshal(m), true
+}
+
+// MetersJSON returns every stored meter, in creation order, as a JSON array
+// of what GET returns; PutMeters reads it back.
+func (s *Server) MetersJSON() json.RawMessage {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return marshal(s.meters.all())
+}
+
+// SetClockOffset makes Polar's clock run d away from the machine's
+// (Options.Now): the timestamps of meters and the Date header follow it, so
+// d = -90*time.Second has Polar lag 90 s behind. Rate limits still count
+// time on the machine's clock.
+func (s *Server) SetClockOffset(d time.Duration) {
+	s.clockOffset.Store(int64(d))
 }
 
 // MeterIDs returns the ids of all stored meters, in creation order.

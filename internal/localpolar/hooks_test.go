@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // dashboardMeter is a meter as Polar's dashboard makes it and returns it:
@@ -133,5 +134,56 @@ func TestArchiveOutOfBand(t *testing.T) {
 	}
 	if ids, _, _ := a.list("is_archived=true"); !slices.Equal(ids, []string{id}) {
 		t.Errorf("archived list %v", ids)
+	}
+}
+
+func TestSetClockOffset(t *testing.T) {
+	a, c := newAPI(t)
+	a.srv.SetClockOffset(-90 * time.Second)
+	r := a.do(http.MethodPost, "/v1/meters/", validCreate)
+	expectStatus(t, r, http.StatusCreated)
+	if got := decode(t, r.Body)["created_at"]; got != "2026-04-01T11:58:30.123456Z" {
+		t.Errorf("created_at %v, want 90 s behind the machine", got)
+	}
+	expectHeader(t, r, "Date", "Wed, 01 Apr 2026 11:58:30 GMT")
+	// Rate limits keep the machine's time.
+	a.srv.SetRateLimit(1, time.Minute)
+	expectStatus(t, a.do(http.MethodGet, "/v1/meters/", ""), http.StatusOK)
+	expectBody429(t, a.do(http.MethodGet, "/v1/meters/", ""), "60")
+	a.srv.SetClockOffset(time.Hour)
+	expectBody429(t, a.do(http.MethodGet, "/v1/meters/", ""), "60")
+	c.Advance(time.Minute)
+	a.srv.SetRateLimit(0, 0)
+	m := a.create(validCreate)
+	if m["created_at"] != "2026-04-01T13:01:00.123456Z" {
+		t.Errorf("created_at %v, want an hour ahead", m["created_at"])
+	}
+}
+
+func TestPutMetersAndMetersJSON(t *testing.T) {
+	a, _ := newAPI(t)
+	if got := string(a.srv.MetersJSON()); got != "[]" {
+		t.Errorf("no meters: %s", got)
+	}
+	a.createNamed("made by the API")
+	a.srv.PutMeter(dashboardMeter)
+	saved := a.srv.MetersJSON()
+
+	b, _ := newAPI(t)
+	ids, err := b.srv.PutMeters(saved)
+	if err != nil || !slices.Equal(ids, a.srv.MeterIDs()) {
+		t.Fatalf("PutMeters: %v, %v", ids, err)
+	}
+	if got := string(b.srv.MetersJSON()); got != string(saved) {
+		t.Errorf("round trip\n%s\nwant\n%s", got, saved)
+	}
+	// All or nothing.
+	for _, raw := range []string{`{}`, `[` + dashboardMeter + `,{"name":"x"}]`} {
+		if _, err := b.srv.PutMeters([]byte(raw)); err == nil {
+			t.Errorf("PutMeters(%s) accepted", raw)
+		}
+	}
+	if len(b.srv.MeterIDs()) != 2 {
+		t.Errorf("a refused PutMeters stored meters: %v", b.srv.MeterIDs())
 	}
 }
