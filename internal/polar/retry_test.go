@@ -3,8 +3,11 @@ package polar
 import (
 	"context"
 	"errors"
+	"io"
+	"log"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -402,5 +405,229 @@ func TestParseRetryAfter(t *testing.T) {
 		if got := parseRetryAfter(value, now); got != want {
 			t.Errorf("%q: got %v, want %v", value, got, want)
 		}
+	}
+}
+
+// unresolvable returns an HTTP client whose every dial fails as a lookup of an unknown host does.
+func unresolvable() *http.Client {
+	return &http.Client{Transport: &http.Transport{
+		DialContext: func(_ context.Context, network, _ string) (net.Conn, error) {
+			return nil, &net.OpError{Op: "dial", Net: network, Err: &net.DNSError{Err: "no such host", Name: "api.polar.invalid", IsNotFound: true}}
+		},
+	}}
+}
+
+func TestAnUnreachableServerFailsFastNamingItsURL(t *testing.T) {
+	refused := "http://" + refusedAddress(t)
+	for name, cfg := range map[string]Config{
+		"connection refused": {BaseURL: refused + "/"},
+		"DNS failure":        {BaseURL: "https://api.polar.invalid", HTTPClient: unresolvable()},
+	} {
+		t.Run(name, func(t *testing.T) {
+			cfg.Token = testToken // and the default retry policy
+			c, err := NewClient(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			clk := newFakeClock()
+			_, err = withClock(c, clk).CreateMeter(context.Background(), anyMeter)
+			apiErr, ok := AsAPIError(err)
+			if !ok || apiErr.Kind != KindNetwork || apiErr.MaybeApplied || apiErr.Attempts < 2 {
+				t.Fatalf("got %#v", err)
+			}
+			if waited := clk.total(); waited > 10*time.Second {
+				t.Errorf("waited %v in all, more than the 10s an unreachable server gets", waited)
+			}
+			url := strings.TrimSuffix(cfg.BaseURL, "/")
+			if !strings.Contains(err.Error(), "network error: cannot connect to "+url+": ") ||
+				!strings.HasSuffix(err.Error(), "no connection could be opened on any attempt, and an unreachable server is retried for 10s at most") {
+				t.Errorf("Error() = %s", err)
+			}
+		})
+	}
+}
+
+func TestAnUntrustedCertificateFailsFast(t *testing.T) {
+	server := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { t.Error("a request got through") }))
+	server.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes
+	server.StartTLS()
+	t.Cleanup(server.Close)
+	c, err := NewClient(Config{BaseURL: server.URL, Token: testToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := newFakeClock()
+	_, err = withClock(c, clk).CreateMeter(context.Background(), anyMeter)
+	apiErr, ok := AsAPIError(err)
+	if !ok || apiErr.Kind != KindNetwork || apiErr.MaybeApplied || clk.total() > 10*time.Second {
+		t.Fatalf("got %#v after waiting %v", err, clk.total())
+	}
+	if !strings.Contains(err.Error(), "cannot connect to "+server.URL+": tls: failed to verify certificate") {
+		t.Errorf("Error() = %s", err)
+	}
+}
+
+func TestTheUnreachableBudgetCountsOneRunOfFailedConnections(t *testing.T) {
+	refused := &APIError{Kind: KindNetwork, Attempts: 1, Err: &net.OpError{Op: "dial", Err: errors.New("connection refused")}}
+	busy := &APIError{Kind: KindServer, Attempts: 1, StatusCode: http.StatusServiceUnavailable}
+	start := newFakeClock().Now()
+	b := budget{
+		policy: RetryPolicy{MaxElapsed: time.Hour, MinBackoff: time.Second, MaxBackoff: time.Second, MaxUnreachable: 10 * time.Second},
+		start:  start,
+	}
+	for _, step := range []struct {
+		failure *APIError
+		second  int // when the attempt was sent and failed
+		stops   bool
+	}{
+		{refused, 0, false},
+		{refused, 9, false}, // the retry at 10s is the last of the run's 10s
+		{busy, 10, false},   // the server answered: the run is over
+		{refused, 20, false},
+		{refused, 29, false},
+		{refused, 30, true}, // a retry at 31s would be 11s into the run begun at 20s
+	} {
+		at := start.Add(time.Duration(step.second) * time.Second)
+		wait, err := b.next(step.failure, at, at)
+		if (err != nil) != step.stops || (err == nil && wait != time.Second) {
+			t.Errorf("%v at %ds: wait %v, error %v", step.failure.Kind, step.second, wait, err)
+		}
+	}
+}
+
+func TestRetryAfterBeyondTheBudgetLeftFailsAtOnce(t *testing.T) {
+	fake := startFake(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+		w.Header().Set("Retry-After", "60")
+		w.WriteHeader(http.StatusTooManyRequests)
+	})
+	clk := newFakeClock()
+	c := withClock(fake.client(t, func(cfg *Config) { cfg.Retry.MaxElapsed = 100 * time.Second }), clk)
+	_, err := c.ListMeters(context.Background(), ListMetersParams{})
+	const want = "polar: GET /v1/meters/: 429 Too Many Requests; gave up after 2 attempts: " +
+		"waiting the 60s Polar asked for (Retry-After) would exceed the 40s left of the 100s retry budget"
+	if err == nil || err.Error() != want {
+		t.Errorf("Error():\n got %v\nwant %s", err, want)
+	}
+	if waits := clk.waits(); len(waits) != 1 || waits[0] != time.Minute || len(fake.requests()) != 2 {
+		t.Errorf("waited %v, %d requests", waits, len(fake.requests()))
+	}
+}
+
+// answerOnceCancelled answers the first request with status and the meter once the test has cancelled the caller:
+// cancel is called when the request has arrived, and the answer leaves after it returns.
+func answerOnceCancelled(cancel context.CancelFunc, status int, body string) func(http.ResponseWriter, *http.Request, int) {
+	return func(w http.ResponseWriter, r *http.Request, n int) {
+		if n == 1 {
+			cancel()
+		}
+		if body == "" {
+			body = meterJSON(r)
+		}
+		respond(w, status, body)
+	}
+}
+
+func TestASentWriteIsSeenThroughAfterCancellation(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		status int
+		call   func(context.Context, *Client) (*Meter, error)
+	}{
+		{"create", http.StatusCreated, func(ctx context.Context, c *Client) (*Meter, error) { return c.CreateMeter(ctx, anyMeter) }},
+		{"update", http.StatusOK, func(ctx context.Context, c *Client) (*Meter, error) {
+			return c.UpdateMeter(ctx, "m1", MeterUpdate{Name: ptr("Renamed")})
+		}},
+		{"archive", http.StatusOK, func(ctx context.Context, c *Client) (*Meter, error) { return c.ArchiveMeter(ctx, "m1") }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			fake := startFake(t, answerOnceCancelled(cancel, tt.status, ""))
+			m, err := tt.call(ctx, fake.client(t))
+			if err != nil || m == nil {
+				t.Fatalf("got %v, %v; want the meter Polar answered with", m, err)
+			}
+			if ctx.Err() == nil || len(fake.requests()) != 1 {
+				t.Errorf("context %v, %d requests", ctx.Err(), len(fake.requests()))
+			}
+		})
+	}
+}
+
+func TestAWriteFailingAfterCancellationIsNotRetried(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	fake := startFake(t, answerOnceCancelled(cancel, http.StatusServiceUnavailable, `{"detail":"busy"}`))
+	_, err := fake.client(t).UpdateMeter(ctx, "m1", MeterUpdate{Name: ptr("Renamed")})
+	apiErr, ok := AsAPIError(err)
+	if !ok || !apiErr.MaybeApplied || !errors.Is(err, context.Canceled) || len(fake.requests()) != 1 {
+		t.Fatalf("got %#v after %d requests", err, len(fake.requests()))
+	}
+	const want = "polar: PATCH /v1/meters/m1: 503 Service Unavailable: busy; gave up after 1 attempt: context canceled; " +
+		"the request reached Polar and may have been applied"
+	if err.Error() != want {
+		t.Errorf("Error():\n got %s\nwant %s", err, want)
+	}
+}
+
+// blockingLimiter reports each call on entered and holds it until its context is done.
+type blockingLimiter struct{ entered chan struct{} }
+
+func (l blockingLimiter) Wait(ctx context.Context) error {
+	l.entered <- struct{}{}
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// cancellingLimiter cancels the caller and lets the request go, as a limiter that misses the cancellation would.
+type cancellingLimiter struct{ cancel context.CancelFunc }
+
+func (l cancellingLimiter) Wait(context.Context) error {
+	l.cancel()
+	return nil
+}
+
+func TestAWriteNotYetSentIsAbandonedOnCancellation(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	limiter := blockingLimiter{make(chan struct{})}
+	go func() {
+		<-limiter.entered
+		cancel()
+	}()
+	fake := startFake(t, answerMeter(http.StatusCreated))
+	_, err := fake.client(t, func(cfg *Config) { cfg.Limiter = limiter }).CreateMeter(ctx, anyMeter)
+	apiErr, ok := AsAPIError(err)
+	if !ok || apiErr.Kind != KindNotSent || apiErr.MaybeApplied || !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %#v", err)
+	}
+	if want := "polar: POST /v1/meters/: not sent: context canceled"; err.Error() != want {
+		t.Errorf("Error():\n got %s\nwant %s", err, want)
+	}
+
+	ctx, cancel = context.WithCancel(context.Background())
+	_, err = fake.client(t, func(cfg *Config) { cfg.Limiter = cancellingLimiter{cancel} }).CreateMeter(ctx, anyMeter)
+	if apiErr, ok := AsAPIError(err); !ok || apiErr.Kind != KindNotSent {
+		t.Errorf("after a limiter that missed the cancellation: got %#v", err)
+	}
+	if n := len(fake.requests()); n != 0 {
+		t.Errorf("%d requests sent", n)
+	}
+}
+
+func TestARetryNotYetSentIsAbandonedOnCancellation(t *testing.T) {
+	fake := startFake(t, failFirst(1, http.StatusServiceUnavailable, http.StatusOK))
+	clk := newFakeClock()
+	clk.sleeping = make(chan time.Duration)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-clk.sleeping
+		cancel()
+	}()
+	_, err := withClock(fake.client(t), clk).UpdateMeter(ctx, "m1", MeterUpdate{Name: ptr("Renamed")})
+	const want = "polar: PATCH /v1/meters/m1: 503 Service Unavailable: try again; gave up after 1 attempt: " +
+		"attempt 2 was not sent: context canceled; the request reached Polar and may have been applied"
+	if err == nil || err.Error() != want || !errors.Is(err, context.Canceled) {
+		t.Errorf("Error():\n got %v\nwant %s", err, want)
+	}
+	if n := len(fake.requests()); n != 1 {
+		t.Errorf("%d requests", n)
 	}
 }
