@@ -15,7 +15,9 @@ const lockedMessage = "already aggregating events"
 
 // lockedRemedy tells the user how to change a locked filter or aggregation.
 const lockedRemedy = "Polar locks a meter's filter and aggregation once it has aggregated events; other attributes stay editable. " +
-	"To change them, create a new meter, e.g. `terraform apply -replace=<resource address>`: the current meter is archived and a new one created."
+	"To count events differently, add a new polar_meter resource with the new filter or aggregation, point your prices at it, " +
+	"then remove this resource (which archives the old meter). `-replace` usually fails: a locked meter is normally attached to an " +
+	"active product, and Polar refuses to archive it."
 
 // addAPIError turns a client error into diagnostics; each 422 issue lands on the attribute its loc names.
 // sentFilter is the filter of the failed request, used to find which clause or group a loc points into.
@@ -64,14 +66,14 @@ func attributePathFromLoc(loc []any, sentFilter *polar.Filter) (path.Path, bool)
 // aggregationPath finds the aggregation attribute in a loc tail, skipping the union tags Polar inserts (e.g. "sum").
 func aggregationPath(rest []any) path.Path {
 	for _, step := range rest {
-		if step == "func" || step == "property" {
-			return path.Root("aggregation").AtName(step.(string))
+		if name, ok := step.(string); ok && (name == "func" || name == "property") {
+			return path.Root("aggregation").AtName(name)
 		}
 	}
 	return path.Root("aggregation")
 }
 
-// filterPath walks a loc tail through the sent filter, turning Polar's mixed clause index into a clause or filter block index.
+// filterPath walks a loc tail through the sent filter, turning Polar's mixed clause index into a clauses or groups index.
 func filterPath(at path.Path, rest []any, filter *polar.Filter) path.Path {
 	for len(rest) > 0 {
 		switch rest[0] {
@@ -85,10 +87,10 @@ func filterPath(at path.Path, rest []any, filter *polar.Filter) path.Path {
 			item := filter.Clauses[index]
 			position := positionAmongKind(filter.Clauses, index)
 			if item.Group != nil {
-				at, rest, filter = at.AtName("filter").AtListIndex(position), rest[2:], item.Group
+				at, rest, filter = at.AtName("groups").AtListIndex(position), rest[2:], item.Group
 				continue
 			}
-			return conditionPath(at.AtName("clause").AtListIndex(position), rest[2:], *item.Condition)
+			return conditionPath(at.AtName("clauses").AtListIndex(position), rest[2:], *item.Condition)
 		}
 		rest = rest[1:] // a union tag such as "FilterClause"
 	}
@@ -98,9 +100,9 @@ func filterPath(at path.Path, rest []any, filter *polar.Filter) path.Path {
 // conditionPath names the attribute of a condition a loc tail points to; "value" becomes the attribute of the value's type.
 func conditionPath(at path.Path, rest []any, condition polar.FilterCondition) path.Path {
 	for _, step := range rest {
-		switch step {
+		switch name, _ := step.(string); name {
 		case "property", "operator":
-			return at.AtName(step.(string))
+			return at.AtName(name)
 		case "value":
 			return at.AtName(valueAttribute(condition.Value))
 		}

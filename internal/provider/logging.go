@@ -13,11 +13,26 @@ type maskedLogger struct {
 }
 
 func (l maskedLogger) Debug(ctx context.Context, msg string, fields map[string]any) {
-	if l.token != "" {
-		ctx = tflog.MaskAllFieldValuesStrings(ctx, l.token)
-		ctx = tflog.MaskMessageStrings(ctx, l.token)
+	tflog.Debug(l.masked(ctx), msg, fields)
+}
+
+// Info logs progress through long waits (rate limits, retries), which TF_LOG=info shows.
+func (l maskedLogger) Info(ctx context.Context, msg string, fields map[string]any) {
+	tflog.Info(l.masked(ctx), msg, fields)
+}
+
+// masked is ctx with the token masked in messages and field values.
+func (l maskedLogger) masked(ctx context.Context) context.Context {
+	if l.token == "" {
+		return ctx
 	}
-	tflog.Debug(ctx, msg, fields)
+	ctx = tflog.MaskAllFieldValuesStrings(ctx, l.token)
+	return tflog.MaskMessageStrings(ctx, l.token)
+}
+
+// isPersonalToken tells a personal access token, with which Polar always needs organization_id on create.
+func isPersonalToken(token string) bool {
+	return strings.HasPrefix(token, "polar_pat_")
 }
 
 // isOrganizationToken tells an Organization Access Token, which implies its organization, from a personal one.

@@ -3,14 +3,13 @@ package provider
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/types"
+	resourceschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
 
 	"github.com/polar-terraform/terraform-provider-polar/internal/polar"
 )
@@ -43,8 +42,9 @@ func (d *MeterDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 		Computed:            true,
 	}
 	attributes["name"] = schema.StringAttribute{
-		MarkdownDescription: "Exact name of the meter to look up (case-sensitive). Exactly one of `id` and `name`; " +
-			"names are not unique in Polar, so more than one match is an error that lists their IDs.",
+		MarkdownDescription: "Exact name of the meter to look up (case-sensitive, any characters). Exactly one of `id` and `name`. " +
+			"Names are not unique in Polar: when several meters have the name, the one live meter is chosen (a replaced meter " +
+			"leaves an archived namesake); otherwise more than one match is an error that lists their IDs.",
 		Optional: true,
 		Computed: true,
 	}
@@ -70,7 +70,7 @@ func (d *MeterDataSource) Configure(_ context.Context, req datasource.ConfigureR
 	d.data = configuredData(req.ProviderData, &resp.Diagnostics)
 }
 
-// Read costs one GET by ID; by name, the list endpoint filtered by query, matched exactly here.
+// Read costs at most one GET by ID (none when the provider has read the meter already); by name, one list.
 func (d *MeterDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var config meterResourceModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
@@ -80,7 +80,7 @@ func (d *MeterDataSource) Read(ctx context.Context, req datasource.ReadRequest, 
 	var meter *polar.Meter
 	if !config.ID.IsNull() {
 		var err error
-		meter, err = d.data.client.GetMeter(ctx, config.ID.ValueString())
+		meter, err = d.data.reads.get(ctx, config.ID.ValueString())
 		if err != nil {
 			resp.Diagnostics.AddAttributeError(path.Root("id"), "Cannot read meter", err.Error())
 			return
@@ -96,19 +96,18 @@ func (d *MeterDataSource) Read(ctx context.Context, req datasource.ReadRequest, 
 	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
 }
 
-// findByName returns the one meter with exactly this name; none or several is an error.
+// findByName returns the one meter with exactly this name, preferring the one live meter when is_archived is unset
+// (a replaced meter leaves an archived namesake); none or several is an error.
 func (d *MeterDataSource) findByName(ctx context.Context, config meterResourceModel, diags *diag.Diagnostics) *polar.Meter {
 	name := config.Name.ValueString()
-	meters, err := d.data.client.ListMeters(ctx, polar.ListMetersParams{Query: name, IsArchived: config.IsArchived.ValueBoolPointer()})
+	matches, err := d.data.client.FindMetersByName(ctx, name, config.IsArchived.ValueBoolPointer())
 	if err != nil {
 		diags.AddError("Cannot list meters", err.Error())
 		return nil
 	}
-	var matches []polar.Meter
-	for _, m := range meters {
-		if m.Name == name {
-			matches = append(matches, m)
-		}
+	d.data.reads.rememberAll(matches)
+	if live := liveMeters(matches); config.IsArchived.IsNull() && len(live) == 1 {
+		matches = live
 	}
 	switch len(matches) {
 	case 1:
@@ -124,13 +123,15 @@ func (d *MeterDataSource) findByName(ctx context.Context, config meterResourceMo
 	return nil
 }
 
-// meterIDs lists the meters' IDs for a message.
-func meterIDs(meters []polar.Meter) string {
-	ids := make([]string, len(meters))
-	for i, m := range meters {
-		ids[i] = m.ID
+// liveMeters are the meters that are not archived.
+func liveMeters(meters []polar.Meter) []polar.Meter {
+	var live []polar.Meter
+	for _, m := range meters {
+		if m.ArchivedAt == nil {
+			live = append(live, m)
+		}
 	}
-	return strings.Join(ids, ", ")
+	return live
 }
 
 // archivedQualifier says which meters a name lookup considered.
@@ -148,68 +149,52 @@ func archivedQualifier(config meterResourceModel) string {
 func meterFromAPI(ctx context.Context, meter *polar.Meter) (meterResourceModel, diag.Diagnostics) {
 	var model meterResourceModel
 	diags := model.refresh(ctx, meter)
-	model.CustomMultiplier = types.Int64PointerValue(meter.CustomMultiplier) // what Polar stores, even an explicit 1
+	model.CustomMultiplier = numberPointerValue(meter.CustomMultiplier) // what Polar stores, even an explicit 1
 	return model, diags
 }
 
-// meterDataAttributes are a meter's attributes, read-only; their types match the resource's, so one converter serves both.
+// meterDataAttributes are the resource's meter attributes, read-only and described by what they hold; one
+// definition serves the resource and both data sources, and their types match, so one converter serves all three.
 func meterDataAttributes() map[string]schema.Attribute {
-	computedString := func(key string) schema.Attribute {
-		return schema.StringAttribute{MarkdownDescription: meterDescriptions[key], Computed: true}
-	}
-	return map[string]schema.Attribute{
-		"id":                computedString("id"),
-		"name":              computedString("name"),
-		"unit":              computedString("unit"),
-		"custom_label":      computedString("custom_label"),
-		"custom_multiplier": schema.Int64Attribute{MarkdownDescription: meterDescriptions["custom_multiplier"], Computed: true},
-		"organization_id":   computedString("organization_id"),
-		"metadata":          schema.DynamicAttribute{MarkdownDescription: meterDescriptions["metadata"], Computed: true},
-		"is_archived":       schema.BoolAttribute{MarkdownDescription: meterDescriptions["is_archived"], Computed: true},
-		"created_at":        computedString("created_at"),
-		"modified_at":       computedString("modified_at"),
-		"archived_at":       computedString("archived_at"),
-		"filter": schema.SingleNestedAttribute{
-			MarkdownDescription: meterDescriptions["filter"],
-			Computed:            true,
-			Attributes:          filterDataObject(0).Attributes,
-		},
-		"aggregation": schema.SingleNestedAttribute{
-			MarkdownDescription: meterDescriptions["aggregation"],
-			Computed:            true,
-			Attributes: map[string]schema.Attribute{
-				"func":     computedString("aggregation.func"),
-				"property": computedString("aggregation.property"),
-			},
-		},
-	}
+	return readOnlyAttributes("", resourceschema.Schema(meterResourceSchema).Attributes)
 }
 
-// filterDataObject is the read-only schema of a filter group at depth, the attribute twin of filterBlockObject.
-func filterDataObject(depth int) schema.NestedAttributeObject {
-	computed := func(key string) schema.StringAttribute {
-		return schema.StringAttribute{MarkdownDescription: meterDescriptions[key], Computed: true}
-	}
-	object := schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-		"conjunction": computed("filter.conjunction"),
-		"clause": schema.ListNestedAttribute{
-			MarkdownDescription: meterDescriptions["filter.clause"],
-			Computed:            true,
-			NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-				"property":   computed("clause.property"),
-				"operator":   computed("clause.operator"),
-				"value":      computed("clause.value"),
-				"int_value":  schema.Int64Attribute{MarkdownDescription: meterDescriptions["clause.int_value"], Computed: true},
-				"bool_value": schema.BoolAttribute{MarkdownDescription: meterDescriptions["clause.bool_value"], Computed: true},
-			}},
-		},
-	}}
-	if depth < maxFilterDepth {
-		object.Attributes["filter"] = schema.ListNestedAttribute{
-			MarkdownDescription: meterDescriptions["filter.filter"],
-			Computed:            true,
-			NestedObject:        filterDataObject(depth + 1),
+// readOnlyAttributes turns resource attributes into computed data source attributes; prefix names the object they
+// belong to in meterDescriptions ("" for the meter, "filter", "clause" or "aggregation").
+func readOnlyAttributes(prefix string, attributes map[string]resourceschema.Attribute) map[string]schema.Attribute {
+	out := make(map[string]schema.Attribute, len(attributes))
+	for name, attribute := range attributes {
+		key := name
+		if prefix != "" {
+			key = prefix + "." + name
 		}
+		out[name] = readOnlyAttribute(key, name, attribute)
 	}
-	return object
+	return out
+}
+
+// readOnlyAttribute is one attribute's read-only twin.
+func readOnlyAttribute(key, name string, attribute resourceschema.Attribute) schema.Attribute {
+	description := readOnlyDescription(key)
+	switch a := attribute.(type) {
+	case resourceschema.StringAttribute:
+		return schema.StringAttribute{MarkdownDescription: description, Computed: true}
+	case resourceschema.NumberAttribute:
+		return schema.NumberAttribute{MarkdownDescription: description, Computed: true}
+	case resourceschema.BoolAttribute:
+		return schema.BoolAttribute{MarkdownDescription: description, Computed: true}
+	case resourceschema.DynamicAttribute:
+		return schema.DynamicAttribute{MarkdownDescription: description, Computed: true}
+	case resourceschema.SingleNestedAttribute:
+		return schema.SingleNestedAttribute{MarkdownDescription: description, Computed: true,
+			Attributes: readOnlyAttributes(name, a.Attributes)}
+	case resourceschema.ListNestedAttribute:
+		objectPrefix := "filter"
+		if name == "clauses" {
+			objectPrefix = "clause"
+		}
+		return schema.ListNestedAttribute{MarkdownDescription: description, Computed: true,
+			NestedObject: schema.NestedAttributeObject{Attributes: readOnlyAttributes(objectPrefix, a.NestedObject.Attributes)}}
+	}
+	panic(fmt.Sprintf("provider: no read-only twin for %s (%T)", key, attribute))
 }

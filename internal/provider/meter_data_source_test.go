@@ -27,9 +27,9 @@ data "polar_meter" "by_name" {
 	for _, address := range []string{"data.polar_meter.by_id", "data.polar_meter.by_name"} {
 		checks = append(checks,
 			sameAsResource(address, "id"), sameAsResource(address, "created_at"), sameAsResource(address, "organization_id"),
-			statecheck.ExpectKnownValue(address, at("filter", "clause", 0, "value"), knownvalue.StringExact("100")),
-			statecheck.ExpectKnownValue(address, at("filter", "clause", 1, "int_value"), knownvalue.Int64Exact(100)),
-			statecheck.ExpectKnownValue(address, at("filter", "filter", 0, "clause", 0, "bool_value"), knownvalue.Bool(true)),
+			statecheck.ExpectKnownValue(address, at("filter", "clauses", 0, "value"), knownvalue.StringExact("100")),
+			statecheck.ExpectKnownValue(address, at("filter", "clauses", 1, "int_value"), knownvalue.Int64Exact(100)),
+			statecheck.ExpectKnownValue(address, at("filter", "groups", 0, "clauses", 0, "bool_value"), knownvalue.Bool(true)),
 			statecheck.ExpectKnownValue(address, at("aggregation", "property"), knownvalue.StringExact("tokens")),
 			statecheck.ExpectKnownValue(address, at("metadata", "tier"), knownvalue.Int64Exact(3)),
 			statecheck.ExpectKnownValue(address, at("metadata", "ratio"), knownvalue.Float64Exact(0.5)),

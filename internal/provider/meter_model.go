@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"math/big"
@@ -19,43 +18,75 @@ import (
 	"github.com/polar-terraform/terraform-provider-polar/internal/polar"
 )
 
+// filterModel is one filter group, the root or a nested one; the deepest level's groups are always empty.
+type filterModel struct {
+	Conjunction types.String `tfsdk:"conjunction"`
+	Clauses     types.List   `tfsdk:"clauses"`
+	Groups      types.List   `tfsdk:"groups"`
+}
+
 // clauseModel is one filter condition.
 type clauseModel struct {
 	Property  types.String `tfsdk:"property"`
 	Operator  types.String `tfsdk:"operator"`
 	Value     types.String `tfsdk:"value"`
-	IntValue  types.Int64  `tfsdk:"int_value"`
+	IntValue  types.Number `tfsdk:"int_value"`
 	BoolValue types.Bool   `tfsdk:"bool_value"`
 }
 
-// filterObjectTypes[depth] is the Terraform type of a filter group, derived once from the schema so the two never drift.
-var filterObjectTypes = func() []types.ObjectType {
-	out := make([]types.ObjectType, maxFilterDepth+1)
-	for depth := range out {
-		out[depth] = filterBlockObject(depth).Type().(types.ObjectType)
+// aggregationModel is the aggregation attribute.
+type aggregationModel struct {
+	Func     types.String `tfsdk:"func"`
+	Property types.String `tfsdk:"property"`
+}
+
+// filterAttrTypes[depth] is the Terraform type of a filter group, derived once from the schema so the two never drift;
+// the last is the type of the always-empty groups below the deepest level.
+var filterAttrTypes = func() []map[string]attr.Type {
+	out := make([]map[string]attr.Type, maxFilterDepth+2)
+	for depth := range maxFilterDepth + 1 {
+		out[depth] = objectAttrTypes(filterGroupObject(depth).Type())
 	}
+	out[maxFilterDepth+1] = objectAttrTypes(listElementType(filterGroupObject(maxFilterDepth).Attributes["groups"].GetType()))
 	return out
 }()
 
+// listElementType is the element type of a list type.
+func listElementType(t attr.Type) attr.Type {
+	if list, ok := t.(types.ListType); ok {
+		return list.ElemType
+	}
+	panic(fmt.Sprintf("provider: %s is not a list type", t))
+}
+
+// objectAttrTypes is the attribute types of an object type.
+func objectAttrTypes(t attr.Type) map[string]attr.Type {
+	if object, ok := t.(types.ObjectType); ok {
+		return object.AttrTypes
+	}
+	panic(fmt.Sprintf("provider: %s is not an object type", t))
+}
+
 // clauseAttrTypes is the Terraform type of one filter condition.
-var clauseAttrTypes = clauseBlockObject().Type().(types.ObjectType).AttrTypes
+var clauseAttrTypes = objectAttrTypes(clauseObject().Type())
 
-// aggregationAttrTypes is the Terraform type of the aggregation block.
-var aggregationAttrTypes = map[string]attr.Type{"func": types.StringType, "property": types.StringType}
+// aggregationAttrTypes is the Terraform type of the aggregation attribute.
+var aggregationAttrTypes = objectAttrTypes(meterResourceSchema.Attributes["aggregation"].GetType())
 
-// toCreate converts a planned meter to Polar's create body; an organization token implies the organization, so its ID is not sent.
-func (m meterResourceModel) toCreate(ctx context.Context, organizationToken bool) (polar.MeterCreate, diag.Diagnostics) {
+// toCreate converts a planned meter to Polar's create body. Whether organization_id is sent is decided with the token
+// (providerData.checkOrganization).
+func (m meterResourceModel) toCreate(ctx context.Context) (polar.MeterCreate, diag.Diagnostics) {
 	filter, diags := filterFromObject(ctx, m.Filter)
 	create := polar.MeterCreate{
 		Name:             m.Name.ValueString(),
 		Unit:             polar.Unit(m.Unit.ValueString()),
 		CustomLabel:      m.CustomLabel.ValueStringPointer(),
-		CustomMultiplier: m.CustomMultiplier.ValueInt64Pointer(),
+		CustomMultiplier: int64Pointer(m.CustomMultiplier),
 		Filter:           filter,
-		Aggregation:      aggregationFromObject(m.Aggregation),
+		Aggregation:      aggregationFromObject(ctx, m.Aggregation),
 		Metadata:         metadataFromDynamic(m.Metadata),
 	}
-	if !organizationToken && !m.OrganizationID.IsUnknown() {
+	if isSet(m.OrganizationID) {
 		create.OrganizationID = m.OrganizationID.ValueStringPointer()
 	}
 	return create, diags
@@ -77,8 +108,8 @@ func (m meterResourceModel) toUpdate(ctx context.Context, state meterResourceMod
 	if !m.Unit.Equal(state.Unit) || !m.CustomLabel.Equal(state.CustomLabel) {
 		update.CustomLabel = nullableFrom(m.CustomLabel.ValueStringPointer())
 	}
-	if !m.Unit.Equal(state.Unit) || !m.CustomMultiplier.Equal(state.CustomMultiplier) {
-		update.CustomMultiplier = nullableFrom(m.CustomMultiplier.ValueInt64Pointer())
+	if !m.Unit.Equal(state.Unit) || effectiveMultiplier(int64Pointer(m.CustomMultiplier)) != effectiveMultiplier(int64Pointer(state.CustomMultiplier)) {
+		update.CustomMultiplier = nullableFrom(int64Pointer(m.CustomMultiplier))
 	}
 	planFilter, d := filterFromObject(ctx, m.Filter)
 	diags.Append(d...)
@@ -87,7 +118,7 @@ func (m meterResourceModel) toUpdate(ctx context.Context, state meterResourceMod
 	if !sameFilter(planFilter, stateFilter) {
 		update.Filter = &planFilter
 	}
-	if planAgg := aggregationFromObject(m.Aggregation); !sameAggregation(planAgg, aggregationFromObject(state.Aggregation)) {
+	if planAgg := aggregationFromObject(ctx, m.Aggregation); !sameAggregation(planAgg, aggregationFromObject(ctx, state.Aggregation)) {
 		update.Aggregation = &planAgg
 	}
 	if planMeta := metadataFromDynamic(m.Metadata); !sameMetadata(planMeta, metadataFromDynamic(state.Metadata)) {
@@ -114,17 +145,19 @@ func (m *meterResourceModel) refresh(ctx context.Context, meter *polar.Meter) di
 	m.Name = types.StringValue(meter.Name)
 	m.Unit = types.StringValue(string(meter.Unit))
 	m.CustomLabel = types.StringPointerValue(meter.CustomLabel)
-	if effectiveMultiplier(m.CustomMultiplier.ValueInt64Pointer()) != effectiveMultiplier(meter.CustomMultiplier) {
-		m.CustomMultiplier = types.Int64PointerValue(meter.CustomMultiplier)
+	if effectiveMultiplier(int64Pointer(m.CustomMultiplier)) != effectiveMultiplier(meter.CustomMultiplier) {
+		m.CustomMultiplier = numberPointerValue(meter.CustomMultiplier)
 	}
-	if prior, d := filterFromObject(ctx, m.Filter); m.Filter.IsNull() || d.HasError() || !sameFilter(prior, meter.Filter) {
-		m.Filter, diags = filterToObject(meter.Filter, 0)
+	filter, aggregation := spelledFilter(meter.Filter), spelledAggregation(meter.Aggregation)
+	if prior, d := filterFromObject(ctx, m.Filter); m.Filter.IsNull() || m.Filter.IsUnknown() || d.HasError() || !sameFilter(prior, filter) {
+		m.Filter, diags = filterToObject(ctx, filter, 0)
 	}
-	if !sameAggregation(aggregationFromObject(m.Aggregation), meter.Aggregation) {
-		m.Aggregation = aggregationToObject(meter.Aggregation)
+	if prior := aggregationFromObject(ctx, m.Aggregation); m.Aggregation.IsNull() || !sameAggregation(prior, aggregation) {
+		m.Aggregation = aggregationToObject(ctx, aggregation)
 	}
-	if !sameMetadata(metadataFromDynamic(m.Metadata), meter.Metadata) {
-		m.Metadata = metadataToDynamic(meter.Metadata)
+	metadata := withoutCreateMarker(meter.Metadata)
+	if !sameMetadata(metadataFromDynamic(m.Metadata), metadata) {
+		m.Metadata = metadataToDynamic(metadata)
 	}
 	m.OrganizationID = types.StringValue(meter.OrganizationID)
 	m.IsArchived = types.BoolValue(meter.ArchivedAt != nil)
@@ -136,14 +169,19 @@ func (m *meterResourceModel) refresh(ctx context.Context, meter *polar.Meter) di
 
 // filterFromObject converts a filter group (root or nested) to Polar's form: conditions first, then groups; null is empty.
 func filterFromObject(ctx context.Context, object types.Object) (polar.Filter, diag.Diagnostics) {
-	var diags diag.Diagnostics
+	var group filterModel
 	if object.IsNull() || object.IsUnknown() {
+		return polar.Filter{}, nil
+	}
+	diags := object.As(ctx, &group, basetypes.ObjectAsOptions{})
+	var clauses []clauseModel
+	var groups []types.Object
+	if diags.HasError() || group.Clauses.IsUnknown() || group.Groups.IsUnknown() {
 		return polar.Filter{}, diags
 	}
-	attrs := object.Attributes()
-	filter := polar.Filter{Conjunction: polar.Conjunction(attrs["conjunction"].(types.String).ValueString())}
-	var clauses []clauseModel
-	diags.Append(attrs["clause"].(types.List).ElementsAs(ctx, &clauses, false)...)
+	diags.Append(group.Clauses.ElementsAs(ctx, &clauses, false)...)
+	diags.Append(group.Groups.ElementsAs(ctx, &groups, false)...)
+	filter := polar.Filter{Conjunction: polar.Conjunction(group.Conjunction.ValueString())}
 	for _, c := range clauses {
 		filter.Clauses = append(filter.Clauses, polar.FilterItem{Condition: &polar.FilterCondition{
 			Property: c.Property.ValueString(),
@@ -151,12 +189,10 @@ func filterFromObject(ctx context.Context, object types.Object) (polar.Filter, d
 			Value:    c.value(),
 		}})
 	}
-	if groups, ok := attrs["filter"].(types.List); ok {
-		for _, g := range groups.Elements() {
-			group, d := filterFromObject(ctx, g.(types.Object))
-			diags.Append(d...)
-			filter.Clauses = append(filter.Clauses, polar.FilterItem{Group: &group})
-		}
+	for _, g := range groups {
+		nested, d := filterFromObject(ctx, g)
+		diags.Append(d...)
+		filter.Clauses = append(filter.Clauses, polar.FilterItem{Group: &nested})
 	}
 	return filter, diags
 }
@@ -165,7 +201,7 @@ func filterFromObject(ctx context.Context, object types.Object) (polar.Filter, d
 func (c clauseModel) value() polar.FilterValue {
 	switch {
 	case !c.IntValue.IsNull():
-		return polar.IntValue(c.IntValue.ValueInt64())
+		return polar.IntValue(*int64Pointer(c.IntValue))
 	case !c.BoolValue.IsNull():
 		return polar.BoolValue(c.BoolValue.ValueBool())
 	default:
@@ -173,84 +209,74 @@ func (c clauseModel) value() polar.FilterValue {
 	}
 }
 
-// filterToObject converts Polar's filter to a group at depth, splitting its mixed list into clause and filter blocks.
-func filterToObject(filter polar.Filter, depth int) (types.Object, diag.Diagnostics) {
+// filterToObject converts Polar's filter to a group at depth, splitting its mixed list into clauses and groups.
+func filterToObject(ctx context.Context, filter polar.Filter, depth int) (types.Object, diag.Diagnostics) {
 	var diags diag.Diagnostics
-	objectType := filterObjectTypes[depth]
-	clauseType := types.ObjectType{AttrTypes: clauseAttrTypes}
-	clauses := []attr.Value{}
-	groups := []attr.Value{}
+	clauses := []clauseModel{}
+	groups := []types.Object{}
 	for _, item := range filter.Clauses {
 		if item.Condition != nil {
-			clauses = append(clauses, conditionToObject(*item.Condition))
+			clauses = append(clauses, conditionModel(*item.Condition))
 			continue
 		}
 		if depth >= maxFilterDepth {
 			diags.AddError("Filter nested too deeply",
-				fmt.Sprintf("This meter's filter nests groups more than %d levels below the root, deeper than the provider's schema "+
-					"can represent. It cannot be managed without losing part of its filter; simplify it in Polar first.", maxFilterDepth))
-			return types.ObjectNull(objectType.AttrTypes), diags
+				fmt.Sprintf("This meter's filter nests groups more than %d levels below the root filter, the most the provider's "+
+					"schema holds. It cannot be managed without losing part of its filter; simplify it in Polar first.", maxFilterDepth))
+			return types.ObjectNull(filterAttrTypes[depth]), diags
 		}
-		group, d := filterToObject(*item.Group, depth+1)
+		group, d := filterToObject(ctx, *item.Group, depth+1)
 		diags.Append(d...)
 		groups = append(groups, group)
 	}
-	attrs := map[string]attr.Value{
-		"conjunction": types.StringValue(string(filter.Conjunction)),
-		"clause":      types.ListValueMust(clauseType, clauses),
-	}
-	if depth < maxFilterDepth {
-		attrs["filter"] = types.ListValueMust(filterObjectTypes[depth+1], groups)
-	}
-	object, d := types.ObjectValue(objectType.AttrTypes, attrs)
+	model := filterModel{Conjunction: types.StringValue(string(filter.Conjunction))}
+	var d diag.Diagnostics
+	model.Clauses, d = types.ListValueFrom(ctx, types.ObjectType{AttrTypes: clauseAttrTypes}, clauses)
+	diags.Append(d...)
+	model.Groups, d = types.ListValueFrom(ctx, types.ObjectType{AttrTypes: filterAttrTypes[depth+1]}, groups)
+	diags.Append(d...)
+	object, d := types.ObjectValueFrom(ctx, filterAttrTypes[depth], model)
 	diags.Append(d...)
 	return object, diags
 }
 
-// conditionToObject converts one condition, putting its value in the attribute of its JSON type.
-func conditionToObject(c polar.FilterCondition) attr.Value {
+// conditionModel converts one condition, putting its value in the attribute of its JSON type.
+func conditionModel(c polar.FilterCondition) clauseModel {
 	model := clauseModel{
 		Property:  types.StringValue(c.Property),
 		Operator:  types.StringValue(string(c.Operator)),
 		Value:     types.StringNull(),
-		IntValue:  types.Int64Null(),
+		IntValue:  types.NumberNull(),
 		BoolValue: types.BoolNull(),
 	}
 	switch c.Value.Kind() {
 	case polar.ValueInt:
-		model.IntValue = types.Int64Value(c.Value.Int())
+		model.IntValue = types.NumberValue(new(big.Float).SetInt64(c.Value.Int()))
 	case polar.ValueBool:
 		model.BoolValue = types.BoolValue(c.Value.Bool())
 	default:
 		model.Value = types.StringValue(c.Value.String())
 	}
-	return types.ObjectValueMust(clauseAttrTypes, map[string]attr.Value{
-		"property": model.Property, "operator": model.Operator,
-		"value": model.Value, "int_value": model.IntValue, "bool_value": model.BoolValue,
-	})
+	return model
 }
 
-// aggregationFromObject converts the aggregation block.
-func aggregationFromObject(object types.Object) polar.Aggregation {
-	if object.IsNull() || object.IsUnknown() {
+// aggregationFromObject converts the aggregation attribute; null and unknown are empty.
+func aggregationFromObject(ctx context.Context, object types.Object) polar.Aggregation {
+	var model aggregationModel
+	if object.IsNull() || object.IsUnknown() || object.As(ctx, &model, basetypes.ObjectAsOptions{}).HasError() {
 		return polar.Aggregation{}
 	}
-	attrs := object.Attributes()
-	return polar.Aggregation{
-		Func:     polar.AggregationFunc(attrs["func"].(types.String).ValueString()),
-		Property: attrs["property"].(types.String).ValueString(),
-	}
+	return polar.Aggregation{Func: polar.AggregationFunc(model.Func.ValueString()), Property: model.Property.ValueString()}
 }
 
-// aggregationToObject converts Polar's aggregation; count has no property.
-func aggregationToObject(a polar.Aggregation) types.Object {
-	property := types.StringNull()
+// aggregationToObject converts an aggregation; count has no property.
+func aggregationToObject(ctx context.Context, a polar.Aggregation) types.Object {
+	model := aggregationModel{Func: types.StringValue(string(a.Func)), Property: types.StringNull()}
 	if a.Func != polar.AggregationCount {
-		property = types.StringValue(a.Property)
+		model.Property = types.StringValue(a.Property)
 	}
-	return types.ObjectValueMust(aggregationAttrTypes, map[string]attr.Value{
-		"func": types.StringValue(string(a.Func)), "property": property,
-	})
+	object, _ := types.ObjectValueFrom(ctx, aggregationAttrTypes, model) // the model matches the type by construction
+	return object
 }
 
 // metadataFromDynamic converts metadata (an object or map of primitives) to Polar's typed values; nil when unset.
@@ -340,17 +366,6 @@ func decimalNumber(f float64) *big.Float {
 	return n
 }
 
-// madeBy reports whether meter is what Polar stores for create.
-func madeBy(create polar.MeterCreate, meter polar.Meter) bool {
-	unit := cmp.Or(create.Unit, polar.UnitScalar)
-	return meter.Name == create.Name && meter.Unit == unit &&
-		reflect.DeepEqual(meter.CustomLabel, create.CustomLabel) &&
-		effectiveMultiplier(meter.CustomMultiplier) == effectiveMultiplier(create.CustomMultiplier) &&
-		(create.OrganizationID == nil || *create.OrganizationID == meter.OrganizationID) &&
-		sameFilter(meter.Filter, create.Filter) && sameAggregation(meter.Aggregation, create.Aggregation) &&
-		sameMetadata(meter.Metadata, create.Metadata)
-}
-
 // sameFilter compares two filters as Polar stores them: metadata. prefixes stripped, conditions before groups.
 func sameFilter(a, b polar.Filter) bool {
 	return reflect.DeepEqual(canonicalFilter(a), canonicalFilter(b))
@@ -382,9 +397,43 @@ func sameAggregation(a, b polar.Aggregation) bool {
 	return a.Func == b.Func && storedProperty(a.Property) == storedProperty(b.Property)
 }
 
+// metadataPrefix is stripped once by Polar from filter and aggregation properties.
+const metadataPrefix = "metadata."
+
 // storedProperty is a property as Polar stores it: one leading "metadata." is stripped.
 func storedProperty(p string) string {
-	return strings.TrimPrefix(p, "metadata.")
+	return strings.TrimPrefix(p, metadataPrefix)
+}
+
+// propertySpelling is how to write a property Polar holds so that Polar stores it unchanged: a property that itself
+// starts with the prefix needs it twice.
+func propertySpelling(stored string) string {
+	if strings.HasPrefix(stored, metadataPrefix) {
+		return metadataPrefix + stored
+	}
+	return stored
+}
+
+// spelledFilter is a filter read from Polar as configuration would write it: sending it again stores the same.
+func spelledFilter(f polar.Filter) polar.Filter {
+	out := polar.Filter{Conjunction: f.Conjunction, Clauses: make([]polar.FilterItem, len(f.Clauses))}
+	for i, item := range f.Clauses {
+		if item.Condition != nil {
+			c := *item.Condition
+			c.Property = propertySpelling(c.Property)
+			out.Clauses[i].Condition = &c
+			continue
+		}
+		g := spelledFilter(*item.Group)
+		out.Clauses[i].Group = &g
+	}
+	return out
+}
+
+// spelledAggregation is an aggregation read from Polar as configuration would write it.
+func spelledAggregation(a polar.Aggregation) polar.Aggregation {
+	a.Property = propertySpelling(a.Property)
+	return a
 }
 
 // sameMetadata compares metadata by key, JSON type and value; unset and empty are the same.
@@ -401,6 +450,23 @@ func effectiveMultiplier(m *int64) int64 {
 		return 1
 	}
 	return *m
+}
+
+// int64Pointer is a whole number attribute's value; validation keeps it whole and in range, nil when null or unknown.
+func int64Pointer(n types.Number) *int64 {
+	if n.IsNull() || n.IsUnknown() {
+		return nil
+	}
+	i, _ := n.ValueBigFloat().Int64()
+	return &i
+}
+
+// numberPointerValue is the whole number attribute for an API integer, null for nil.
+func numberPointerValue(i *int64) types.Number {
+	if i == nil {
+		return types.NumberNull()
+	}
+	return types.NumberValue(new(big.Float).SetInt64(*i))
 }
 
 // nullableFrom turns an optional value into a PATCH field sent as the value or as null.

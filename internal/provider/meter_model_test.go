@@ -36,16 +36,18 @@ func TestFilterConvertsBothWaysKeepingValueTypes(t *testing.T) {
 		condition("tokens", polar.OperatorGt, polar.IntValue(100)),
 		condition("beta", polar.OperatorEq, polar.BoolValue(true)),
 		group(polar.ConjunctionOr,
-			condition("a", polar.OperatorLike, polar.StringValue("x%")),
+			condition("a", polar.OperatorLike, polar.StringValue("x")),
 			group(polar.ConjunctionAnd, group(polar.ConjunctionOr, condition("deep", polar.OperatorNe, polar.IntValue(-5))))),
 	}}
-	object, diags := filterToObject(filter, 0)
+	object, diags := filterToObject(context.Background(), filter, 0)
 	requireNoErrors(t, diags)
-	clauses := object.Attributes()["clause"].(types.List).Elements()
-	if got := clauses[0].(types.Object).Attributes()["value"]; !got.Equal(types.StringValue("100")) {
+	clauses := object.Attributes()["clauses"].(types.List).Elements()
+	// Each value is in the attribute of its JSON type. String() quotes a string and leaves a number bare, whichever
+	// number type int_value has.
+	if got := clauses[0].(types.Object).Attributes()["value"]; got.String() != `"100"` {
 		t.Errorf(`"100" read back as %v`, got)
 	}
-	if got := clauses[1].(types.Object).Attributes()["int_value"]; !got.Equal(types.Int64Value(100)) {
+	if got := clauses[1].(types.Object).Attributes()["int_value"]; got.String() != "100" {
 		t.Errorf("100 read back as %v", got)
 	}
 	if got := clauses[2].(types.Object).Attributes()["bool_value"]; !got.Equal(types.BoolValue(true)) {
@@ -66,7 +68,7 @@ func TestFilterSplitOfMixedListIsStable(t *testing.T) {
 		group(polar.ConjunctionAnd, condition("c", polar.OperatorEq, polar.IntValue(3))),
 		condition("d", polar.OperatorEq, polar.BoolValue(false)),
 	}}
-	object, diags := filterToObject(mixed, 0)
+	object, diags := filterToObject(context.Background(), mixed, 0)
 	requireNoErrors(t, diags)
 	back, diags := filterFromObject(ctx, object)
 	requireNoErrors(t, diags)
@@ -85,7 +87,7 @@ func TestFilterSplitOfMixedListIsStable(t *testing.T) {
 	if strings.Join(order, "") != "bdac" {
 		t.Errorf("order after split = %v, want b d a c", order)
 	}
-	again, _ := filterToObject(back, 0)
+	again, _ := filterToObject(context.Background(), back, 0)
 	if !again.Equal(object) {
 		t.Errorf("splitting the split form changed it")
 	}
@@ -96,12 +98,12 @@ func TestFilterDeeperThanSchemaIsAnError(t *testing.T) {
 	for range maxFilterDepth + 1 {
 		deep = group(polar.ConjunctionAnd, deep)
 	}
-	_, diags := filterToObject(polar.Filter{Conjunction: polar.ConjunctionAnd, Clauses: []polar.FilterItem{deep}}, 0)
+	_, diags := filterToObject(context.Background(), polar.Filter{Conjunction: polar.ConjunctionAnd, Clauses: []polar.FilterItem{deep}}, 0)
 	if !diags.HasError() || !strings.Contains(diags.Errors()[0].Summary(), "nested too deeply") {
 		t.Fatalf("want a nested-too-deeply error, got %v", diags)
 	}
 	fits := deep.Group.Clauses[0]
-	if _, diags := filterToObject(polar.Filter{Conjunction: polar.ConjunctionAnd, Clauses: []polar.FilterItem{fits}}, 0); diags.HasError() {
+	if _, diags := filterToObject(context.Background(), polar.Filter{Conjunction: polar.ConjunctionAnd, Clauses: []polar.FilterItem{fits}}, 0); diags.HasError() {
 		t.Fatalf("a filter %d levels deep must fit: %v", maxFilterDepth, diags)
 	}
 }
@@ -157,7 +159,7 @@ func TestToUpdateSendsOnlyWhatChanged(t *testing.T) {
 	}
 
 	custom := base
-	custom.Unit, custom.CustomLabel, custom.CustomMultiplier = types.StringValue("custom"), types.StringValue("call"), types.Int64Value(10)
+	custom.Unit, custom.CustomLabel, custom.CustomMultiplier = types.StringValue("custom"), types.StringValue("call"), types.NumberValue(big.NewFloat(10))
 	update, _ = base.toUpdate(ctx, custom, nil)
 	if got := marshal(t, update); got != `{"unit":"scalar","custom_label":null,"custom_multiplier":null}` {
 		t.Errorf("leaving custom sends %s", got)
@@ -180,9 +182,9 @@ func TestToUpdateSendsOnlyWhatChanged(t *testing.T) {
 	}
 
 	prefixed := base
-	prefixed.Aggregation = aggregationToObject(polar.Aggregation{Func: polar.AggregationSum, Property: "metadata.n"})
+	prefixed.Aggregation = aggregationToObject(context.Background(), polar.Aggregation{Func: polar.AggregationSum, Property: "metadata.n"})
 	stored := base
-	stored.Aggregation = aggregationToObject(polar.Aggregation{Func: polar.AggregationSum, Property: "n"})
+	stored.Aggregation = aggregationToObject(context.Background(), polar.Aggregation{Func: polar.AggregationSum, Property: "n"})
 	if update, _ := prefixed.toUpdate(ctx, stored, nil); !update.IsEmpty() {
 		t.Errorf("a spelling change sends %s", marshal(t, update))
 	}
@@ -191,13 +193,13 @@ func TestToUpdateSendsOnlyWhatChanged(t *testing.T) {
 // testModel is a planned count meter with an empty filter.
 func testModel(t *testing.T, name string) meterResourceModel {
 	t.Helper()
-	filter, diags := filterToObject(polar.Filter{Conjunction: polar.ConjunctionAnd}, 0)
+	filter, diags := filterToObject(context.Background(), polar.Filter{Conjunction: polar.ConjunctionAnd}, 0)
 	requireNoErrors(t, diags)
 	return meterResourceModel{
 		ID: types.StringValue("3f2504e0-4f89-41d3-9a0c-0305e82c3301"), Name: types.StringValue(name),
-		Unit: types.StringValue("scalar"), CustomLabel: types.StringNull(), CustomMultiplier: types.Int64Null(),
+		Unit: types.StringValue("scalar"), CustomLabel: types.StringNull(), CustomMultiplier: types.NumberNull(),
 		OrganizationID: types.StringValue("1dbfc517-0bbf-4301-9ba8-555ca42b9737"),
-		Filter:         filter, Aggregation: aggregationToObject(polar.Aggregation{Func: polar.AggregationCount}),
+		Filter:         filter, Aggregation: aggregationToObject(context.Background(), polar.Aggregation{Func: polar.AggregationCount}),
 		Metadata: types.DynamicNull(), IsArchived: types.BoolValue(false),
 	}
 }
@@ -235,12 +237,12 @@ func TestAttributePathFromLoc(t *testing.T) {
 		{[]any{"body", "is_archived"}, path.Root("is_archived")},
 		{[]any{"body", "filter"}, path.Root("filter")},
 		{[]any{"body", "filter", "conjunction"}, path.Root("filter").AtName("conjunction")},
-		{[]any{"body", "filter", "clauses", 0, "value"}, path.Root("filter").AtName("clause").AtListIndex(0).AtName("value")},
-		{[]any{"body", "filter", "clauses", 2, "value"}, path.Root("filter").AtName("clause").AtListIndex(1).AtName("int_value")},
+		{[]any{"body", "filter", "clauses", 0, "value"}, path.Root("filter").AtName("clauses").AtListIndex(0).AtName("value")},
+		{[]any{"body", "filter", "clauses", 2, "value"}, path.Root("filter").AtName("clauses").AtListIndex(1).AtName("int_value")},
 		{[]any{"body", "filter", "clauses", 1, "clauses", 1, "operator"},
-			path.Root("filter").AtName("filter").AtListIndex(0).AtName("clause").AtListIndex(0).AtName("operator")},
+			path.Root("filter").AtName("groups").AtListIndex(0).AtName("clauses").AtListIndex(0).AtName("operator")},
 		{[]any{"body", "filter", "clauses", 1, "Filter", "clauses", 0, "clauses", 0, "FilterClause", "value"},
-			path.Root("filter").AtName("filter").AtListIndex(0).AtName("filter").AtListIndex(0).AtName("clause").AtListIndex(0).AtName("bool_value")},
+			path.Root("filter").AtName("groups").AtListIndex(0).AtName("groups").AtListIndex(0).AtName("clauses").AtListIndex(0).AtName("bool_value")},
 		{[]any{"body", "aggregation", "sum", "property"}, path.Root("aggregation").AtName("property")},
 	} {
 		got, ok := attributePathFromLoc(c.loc, sent)
@@ -254,7 +256,7 @@ func TestAttributePathFromLoc(t *testing.T) {
 }
 
 func TestNumericTextComparedInOrderWarns(t *testing.T) {
-	filter, _ := filterToObject(polar.Filter{Conjunction: polar.ConjunctionAnd, Clauses: []polar.FilterItem{
+	filter, _ := filterToObject(context.Background(), polar.Filter{Conjunction: polar.ConjunctionAnd, Clauses: []polar.FilterItem{
 		condition("n", polar.OperatorGt, polar.StringValue("100")),
 		condition("n", polar.OperatorEq, polar.StringValue("100")),
 		condition("n", polar.OperatorLt, polar.IntValue(100)),
@@ -265,7 +267,7 @@ func TestNumericTextComparedInOrderWarns(t *testing.T) {
 	if diags.ErrorsCount() != 0 || diags.WarningsCount() != 2 {
 		t.Fatalf("want 2 warnings, got %v", diags)
 	}
-	want := path.Root("filter").AtName("filter").AtListIndex(0).AtName("clause").AtListIndex(0).AtName("value")
+	want := path.Root("filter").AtName("groups").AtListIndex(0).AtName("clauses").AtListIndex(0).AtName("value")
 	if got := diags[1].(diag.DiagnosticWithPath).Path(); !got.Equal(want) {
 		t.Errorf("warning at %s, want %s", got, want)
 	}

@@ -4,16 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/google/uuid"
-	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
@@ -29,14 +29,15 @@ var (
 	_ resource.ResourceWithImportState    = &MeterResource{}
 	_ resource.ResourceWithModifyPlan     = &MeterResource{}
 	_ resource.ResourceWithValidateConfig = &MeterResource{}
+	_ resource.ResourceWithUpgradeState   = &MeterResource{}
 )
 
 // archiveNotice is said wherever Terraform would otherwise suggest a meter is deleted.
 const archiveNotice = "Polar cannot delete meters: destroying this resource archives the meter in Polar " +
 	"(PATCH is_archived = true). It stops being used for billing, keeps its history, and can be restored with is_archived = false after import."
 
-// requiredBlock marks the two blocks every meter needs: block schemas cannot say so, and the docs list them as optional.
-const requiredBlock = "**Required** block. "
+// meterSchemaVersion is 1 since filter and aggregation became nested attributes; version 0 is sjkchang/polar's layout.
+const meterSchemaVersion = 1
 
 // NewMeterResource returns the polar_meter resource.
 func NewMeterResource() resource.Resource {
@@ -53,93 +54,164 @@ func (r *MeterResource) Metadata(_ context.Context, req resource.MetadataRequest
 }
 
 func (r *MeterResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	rootFilter := filterBlockObject(0)
-	resp.Schema = schema.Schema{
-		MarkdownDescription: "A Polar billing meter: it filters a customer's events and aggregates them into a usage quantity. " +
-			"Destroying the resource archives the meter, since Polar has no way to delete one.",
-		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				MarkdownDescription: meterDescriptions["id"],
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"name": schema.StringAttribute{
-				MarkdownDescription: meterDescriptions["name"],
-				Required:            true,
-				Validators:          []validator.String{stringvalidator.UTF8LengthAtLeast(minNameLength)},
-			},
-			"unit": schema.StringAttribute{
-				MarkdownDescription: meterDescriptions["unit"],
-				Optional:            true,
-				Computed:            true,
-				Default:             stringdefault.StaticString(string(polar.UnitScalar)),
-				Validators:          []validator.String{stringvalidator.OneOf(enumStrings(polar.Units())...)},
-			},
-			"custom_label": schema.StringAttribute{
-				MarkdownDescription: meterDescriptions["custom_label"],
-				Optional:            true,
-				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
-			},
-			"custom_multiplier": schema.Int64Attribute{
-				MarkdownDescription: meterDescriptions["custom_multiplier"],
-				Optional:            true,
-				Validators:          []validator.Int64{int64validator.AtLeast(1)},
-			},
-			"organization_id": schema.StringAttribute{
-				MarkdownDescription: meterDescriptions["organization_id"],
-				Optional:            true,
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-				Validators:          []validator.String{uuidValidator{}},
-			},
-			"metadata": schema.DynamicAttribute{
-				MarkdownDescription: meterDescriptions["metadata"],
-				Optional:            true,
-				Validators:          []validator.Dynamic{metadataValidator{}},
-			},
-			"is_archived": schema.BoolAttribute{
-				MarkdownDescription: meterDescriptions["is_archived"],
-				Optional:            true,
-				Computed:            true,
-				Default:             booldefault.StaticBool(false),
-			},
-			"created_at": schema.StringAttribute{
-				MarkdownDescription: meterDescriptions["created_at"],
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"modified_at": schema.StringAttribute{
-				MarkdownDescription: meterDescriptions["modified_at"],
-				Computed:            true,
-			},
-			"archived_at": schema.StringAttribute{
-				MarkdownDescription: meterDescriptions["archived_at"],
-				Computed:            true,
-			},
+	resp.Schema = meterResourceSchema
+}
+
+// meterResourceSchema is the one definition of a meter's attributes; the data sources derive theirs from it.
+var meterResourceSchema = schema.Schema{
+	Version: meterSchemaVersion,
+	MarkdownDescription: "A Polar billing meter: it filters a customer's events and aggregates them into a usage quantity. " +
+		"Destroying the resource archives the meter, since Polar has no way to delete one.",
+	Attributes: map[string]schema.Attribute{
+		"id": schema.StringAttribute{
+			MarkdownDescription: resourceDescription("id"),
+			Computed:            true,
+			PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 		},
-		Blocks: map[string]schema.Block{
-			// Single blocks, not lists: a meter has exactly one of each, and their Required attributes make them mandatory.
-			"filter": schema.SingleNestedBlock{
-				MarkdownDescription: requiredBlock + meterDescriptions["filter"],
-				Attributes:          rootFilter.Attributes,
-				Blocks:              rootFilter.Blocks,
-			},
-			"aggregation": schema.SingleNestedBlock{
-				MarkdownDescription: requiredBlock + meterDescriptions["aggregation"],
-				Attributes: map[string]schema.Attribute{
-					"func": schema.StringAttribute{
-						MarkdownDescription: meterDescriptions["aggregation.func"],
-						Required:            true,
-						Validators:          []validator.String{stringvalidator.OneOf(enumStrings(polar.AggregationFuncs())...)},
-					},
-					"property": schema.StringAttribute{
-						MarkdownDescription: meterDescriptions["aggregation.property"],
-						Optional:            true,
-						Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
-					},
+		"name": schema.StringAttribute{
+			MarkdownDescription: resourceDescription("name"),
+			Required:            true,
+			Validators:          []validator.String{stringvalidator.UTF8LengthAtLeast(minNameLength), noNULValidator{}},
+		},
+		"unit": schema.StringAttribute{
+			MarkdownDescription: resourceDescription("unit"),
+			Optional:            true,
+			Computed:            true,
+			Default:             stringdefault.StaticString(string(polar.UnitScalar)),
+			Validators:          []validator.String{stringvalidator.OneOf(enumStrings(polar.Units())...)},
+		},
+		"custom_label": schema.StringAttribute{
+			MarkdownDescription: resourceDescription("custom_label"),
+			Optional:            true,
+			Validators:          []validator.String{stringvalidator.LengthAtLeast(1), noNULValidator{}},
+		},
+		"custom_multiplier": schema.NumberAttribute{
+			MarkdownDescription: resourceDescription("custom_multiplier"),
+			Optional:            true,
+			Validators:          []validator.Number{wholeNumberValidator{min: 1, max: maxCustomMultiplier}},
+		},
+		"organization_id": schema.StringAttribute{
+			MarkdownDescription: resourceDescription("organization_id"),
+			Optional:            true,
+			Computed:            true,
+			PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			Validators:          []validator.String{uuidValidator{}},
+		},
+		"metadata": schema.DynamicAttribute{
+			MarkdownDescription: resourceDescription("metadata"),
+			Optional:            true,
+			Validators:          []validator.Dynamic{metadataValidator{}},
+		},
+		"is_archived": schema.BoolAttribute{
+			MarkdownDescription: resourceDescription("is_archived"),
+			Optional:            true,
+			Computed:            true,
+			Default:             booldefault.StaticBool(false),
+		},
+		"created_at": schema.StringAttribute{
+			MarkdownDescription: resourceDescription("created_at"),
+			Computed:            true,
+			PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+		},
+		"modified_at": schema.StringAttribute{
+			MarkdownDescription: resourceDescription("modified_at"),
+			Computed:            true,
+		},
+		"archived_at": schema.StringAttribute{
+			MarkdownDescription: resourceDescription("archived_at"),
+			Computed:            true,
+		},
+		"filter": schema.SingleNestedAttribute{
+			MarkdownDescription: resourceDescription("filter"),
+			Required:            true,
+			Attributes:          filterGroupObject(0).Attributes,
+		},
+		"aggregation": schema.SingleNestedAttribute{
+			MarkdownDescription: resourceDescription("aggregation"),
+			Required:            true,
+			Attributes: map[string]schema.Attribute{
+				"func": schema.StringAttribute{
+					MarkdownDescription: resourceDescription("aggregation.func"),
+					Required:            true,
+					Validators:          []validator.String{stringvalidator.OneOf(enumStrings(polar.AggregationFuncs())...)},
+				},
+				"property": schema.StringAttribute{
+					MarkdownDescription: resourceDescription("aggregation.property"),
+					Optional:            true,
+					Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
 				},
 			},
 		},
+	},
+}
+
+// filterGroupObject is the schema of a filter group at depth (0 = root). Groups nest maxFilterDepth levels below the
+// root; the deepest level's groups must stay empty, so going one level too deep is refused with the limit named.
+func filterGroupObject(depth int) schema.NestedAttributeObject {
+	groups := schema.ListNestedAttribute{
+		MarkdownDescription: resourceDescription("filter.groups"),
+		Optional:            true,
+		Computed:            true,
+	}
+	if depth < maxFilterDepth {
+		groups.NestedObject = filterGroupObject(depth + 1)
+	} else {
+		groups.MarkdownDescription = resourceDescription("filter.too_deep")
+		groups.NestedObject = schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+			"conjunction": schema.StringAttribute{Optional: true},
+			"clauses":     schema.ListNestedAttribute{Optional: true, NestedObject: clauseObject()},
+		}}
+		groups.Validators = []validator.List{tooDeepValidator{}}
+	}
+	groups.Default = listdefault.StaticValue(types.ListValueMust(groups.NestedObject.Type(), []attr.Value{}))
+	clause := clauseObject()
+	return schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+		"conjunction": schema.StringAttribute{
+			MarkdownDescription: resourceDescription("filter.conjunction"),
+			Required:            true,
+			Validators:          []validator.String{stringvalidator.OneOf(enumStrings(polar.Conjunctions())...)},
+		},
+		"clauses": schema.ListNestedAttribute{
+			MarkdownDescription: resourceDescription("filter.clauses"),
+			Optional:            true,
+			Computed:            true,
+			Default:             listdefault.StaticValue(types.ListValueMust(clause.Type(), []attr.Value{})),
+			NestedObject:        clause,
+		},
+		"groups": groups,
+	}}
+}
+
+// clauseObject is the schema of one filter condition.
+func clauseObject() schema.NestedAttributeObject {
+	return schema.NestedAttributeObject{
+		Attributes: map[string]schema.Attribute{
+			"property": schema.StringAttribute{
+				MarkdownDescription: resourceDescription("clause.property"),
+				Required:            true,
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"operator": schema.StringAttribute{
+				MarkdownDescription: resourceDescription("clause.operator"),
+				Required:            true,
+				Validators:          []validator.String{stringvalidator.OneOf(enumStrings(polar.Operators())...)},
+			},
+			"value": schema.StringAttribute{
+				MarkdownDescription: resourceDescription("clause.value"),
+				Optional:            true,
+				Validators:          []validator.String{stringvalidator.UTF8LengthAtMost(maxFilterStringLength)},
+			},
+			"int_value": schema.NumberAttribute{
+				MarkdownDescription: resourceDescription("clause.int_value"),
+				Optional:            true,
+				Validators:          []validator.Number{wholeNumberValidator{min: minFilterInt, max: maxFilterInt}},
+			},
+			"bool_value": schema.BoolAttribute{
+				MarkdownDescription: resourceDescription("clause.bool_value"),
+				Optional:            true,
+			},
+		},
+		Validators: []validator.Object{oneClauseValueValidator{}},
 	}
 }
 
@@ -163,11 +235,16 @@ func (r *MeterResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 		resp.Diagnostics.AddWarning("polar_meter will be archived, not deleted", archiveNotice)
 		return
 	}
-	if req.State.Raw.IsNull() {
+	var plan meterResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
 		return
 	}
-	var plan, state meterResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if req.State.Raw.IsNull() {
+		r.planCreate(ctx, req, resp)
+		return
+	}
+	var state meterResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -182,6 +259,17 @@ func (r *MeterResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 	}
 }
 
+// planCreate refuses a create Polar would refuse for the token.
+func (r *MeterResource) planCreate(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	var organizationID types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("organization_id"), &organizationID)...)
+	if r.data != nil && r.data.personalToken && organizationID.IsNull() {
+		resp.Diagnostics.AddAttributeError(path.Root("organization_id"), "Missing organization_id",
+			"The access token is a personal access token (polar_pat_...), with which Polar needs to be told the organization "+
+				"of a new meter: set organization_id, or use an Organization Access Token (polar_oat_...), which implies it.")
+	}
+}
+
 // Create makes the meter with one POST, then archives it only when asked to.
 func (r *MeterResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan meterResourceModel
@@ -189,8 +277,9 @@ func (r *MeterResource) Create(ctx context.Context, req resource.CreateRequest, 
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	create, diags := plan.toCreate(ctx, r.data.organizationToken)
+	create, diags := plan.toCreate(ctx)
 	resp.Diagnostics.Append(diags...)
+	resp.Diagnostics.Append(r.data.checkOrganization(ctx, &create)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -198,50 +287,47 @@ func (r *MeterResource) Create(ctx context.Context, req resource.CreateRequest, 
 	if meter == nil {
 		return
 	}
-	if want := plan.OrganizationID; isSet(want) && !strings.EqualFold(want.ValueString(), meter.OrganizationID) {
-		r.undoCreateInOtherOrganization(ctx, meter, want.ValueString(), &resp.Diagnostics)
-		return
-	}
+	// Save what exists now, so nothing below can lose the meter.
 	wantArchived := plan.IsArchived.ValueBool()
-	// Save what exists now, so a failing archive below still leaves the meter tracked.
 	resp.Diagnostics.Append(plan.refresh(ctx, meter)...)
+	if wantArchived {
+		plan.IsArchived = types.BoolValue(true)
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	resp.Diagnostics.Append(saveFloatKeys(ctx, resp.Private, meter)...)
 	if !wantArchived || resp.Diagnostics.HasError() {
 		return
 	}
-	archived, err := r.data.client.ArchiveMeter(ctx, meter.ID)
+	archived, err := r.data.client.ArchiveMeter(context.WithoutCancel(ctx), meter.ID)
 	if err != nil {
-		addAPIError(&resp.Diagnostics, "Meter created but not archived", err, nil)
+		// Terraform taints a create that ends in an error, and would make a second meter: the state keeps the archive
+		// as planned, and the next refresh reads the meter live and plans the archive in place.
+		resp.Diagnostics.AddAttributeWarning(path.Root("is_archived"), "Meter created but not archived",
+			fmt.Sprintf("Meter %s was created and is in state, but archiving it failed: %s\n\nIt is live in Polar. "+
+				"The next plan reads is_archived = false and proposes to archive it in place; no second meter is created.",
+				meter.ID, err))
 		return
 	}
+	r.data.reads.remember(archived)
 	resp.Diagnostics.Append(plan.refresh(ctx, archived)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	resp.Diagnostics.Append(saveFloatKeys(ctx, resp.Private, archived)...)
 }
 
-// undoCreateInOtherOrganization archives a meter an organization token made in its own organization, not the configured one.
-func (r *MeterResource) undoCreateInOtherOrganization(ctx context.Context, meter *polar.Meter, want string, diags *diag.Diagnostics) {
-	outcome := fmt.Sprintf("The provider archived that meter (%s).", meter.ID)
-	if _, err := r.data.client.ArchiveMeter(ctx, meter.ID); err != nil {
-		outcome = fmt.Sprintf("Archiving that meter (%s) failed too: %s. Archive it in Polar.", meter.ID, err)
-	}
-	diags.AddAttributeError(path.Root("organization_id"), "Meter created in another organization",
-		fmt.Sprintf("organization_id is %s, but the access token belongs to organization %s, where Polar created the meter: "+
-			"an Organization Access Token implies its organization. %s Remove organization_id, set it to %s, or use a token of "+
-			"organization %s.", want, meter.OrganizationID, outcome, meter.OrganizationID, want))
-}
-
-// Read refreshes the meter with one GET; a meter gone from Polar leaves the state.
+// Read refreshes the meter from what this provider instance read of Polar; a meter gone from Polar leaves the state
+// only once the provider has confirmed that it is looking at the meter's organization.
 func (r *MeterResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state meterResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	meter, err := r.data.client.GetMeter(ctx, state.ID.ValueString())
+	meter, err := r.data.reads.get(ctx, state.ID.ValueString())
 	if polar.IsNotFound(err) {
-		resp.State.RemoveResource(ctx)
+		r.data.handleMissingMeter(ctx, state, &resp.Diagnostics)
+		if !resp.Diagnostics.HasError() {
+			resp.State.RemoveResource(ctx)
+		}
 		return
 	}
 	if err != nil {
@@ -281,24 +367,32 @@ func (r *MeterResource) Update(ctx context.Context, req resource.UpdateRequest, 
 		resp.State = req.State // Polar applies a PATCH whole or not at all.
 		return
 	}
+	r.data.reads.remember(meter)
 	resp.Diagnostics.Append(plan.refresh(ctx, meter)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	resp.Diagnostics.Append(saveFloatKeys(ctx, resp.Private, meter)...)
 }
 
-// Delete archives the meter: Polar has no delete.
+// Delete archives the meter: Polar has no delete. An archived meter is left as it is, so its archived_at stays.
 func (r *MeterResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state meterResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	_, err := r.data.client.ArchiveMeter(ctx, state.ID.ValueString())
+	if state.IsArchived.ValueBool() {
+		resp.Diagnostics.AddWarning("Meter already archived: nothing sent",
+			fmt.Sprintf("Meter %s (%q) is already archived in Polar; it leaves Terraform's state unchanged in Polar.",
+				state.ID.ValueString(), state.Name.ValueString()))
+		return
+	}
+	archived, err := r.data.client.ArchiveMeter(ctx, state.ID.ValueString())
 	switch {
 	case polar.IsNotFound(err):
 	case err != nil:
 		addAPIError(&resp.Diagnostics, "Cannot archive meter", err, nil)
 	default:
+		r.data.reads.remember(archived)
 		// Said at apply too: Terraform plans -replace and taint replacements without asking the provider.
 		resp.Diagnostics.AddWarning("Meter archived in Polar, not deleted",
 			fmt.Sprintf("Meter %s (%q) is archived. %s", state.ID.ValueString(), state.Name.ValueString(), archiveNotice))
@@ -341,71 +435,6 @@ func loadFloatKeys(ctx context.Context, private interface {
 	return keys, diags
 }
 
-// filterBlockObject is the schema of a filter group at depth (0 = root); groups nest maxFilterDepth levels below the root.
-func filterBlockObject(depth int) schema.NestedBlockObject {
-	object := schema.NestedBlockObject{
-		Attributes: map[string]schema.Attribute{
-			"conjunction": schema.StringAttribute{
-				MarkdownDescription: meterDescriptions["filter.conjunction"],
-				Required:            true,
-				Validators:          []validator.String{stringvalidator.OneOf(enumStrings(polar.Conjunctions())...)},
-			},
-		},
-		Blocks: map[string]schema.Block{
-			"clause": schema.ListNestedBlock{
-				MarkdownDescription: meterDescriptions["filter.clause"],
-				NestedObject:        clauseBlockObject(),
-			},
-		},
-	}
-	if depth < maxFilterDepth {
-		object.Blocks["filter"] = schema.ListNestedBlock{
-			MarkdownDescription: meterDescriptions["filter.filter"],
-			NestedObject:        filterBlockObject(depth + 1),
-		}
-	}
-	return object
-}
-
-// clauseBlockObject is the schema of one filter condition.
-func clauseBlockObject() schema.NestedBlockObject {
-	oneValue := []path.Expression{
-		path.MatchRelative().AtParent().AtName("int_value"),
-		path.MatchRelative().AtParent().AtName("bool_value"),
-	}
-	return schema.NestedBlockObject{
-		Attributes: map[string]schema.Attribute{
-			"property": schema.StringAttribute{
-				MarkdownDescription: meterDescriptions["clause.property"],
-				Required:            true,
-				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
-			},
-			"operator": schema.StringAttribute{
-				MarkdownDescription: meterDescriptions["clause.operator"],
-				Required:            true,
-				Validators:          []validator.String{stringvalidator.OneOf(enumStrings(polar.Operators())...)},
-			},
-			"value": schema.StringAttribute{
-				MarkdownDescription: meterDescriptions["clause.value"],
-				Optional:            true,
-				Validators: []validator.String{
-					stringvalidator.UTF8LengthAtMost(maxFilterStringLength),
-					stringvalidator.ExactlyOneOf(oneValue...),
-				},
-			},
-			"int_value": schema.Int64Attribute{
-				MarkdownDescription: meterDescriptions["clause.int_value"],
-				Optional:            true,
-				Validators:          []validator.Int64{int64validator.Between(minFilterInt, maxFilterInt)},
-			},
-			"bool_value": schema.BoolAttribute{
-				MarkdownDescription: meterDescriptions["clause.bool_value"],
-				Optional:            true,
-			},
-		},
-	}
-}
-
 // enumStrings turns an API enum's values into validator options.
 func enumStrings[T ~string](values []T) []string {
 	out := make([]string, len(values))
@@ -421,7 +450,7 @@ type meterResourceModel struct {
 	Name             types.String  `tfsdk:"name"`
 	Unit             types.String  `tfsdk:"unit"`
 	CustomLabel      types.String  `tfsdk:"custom_label"`
-	CustomMultiplier types.Int64   `tfsdk:"custom_multiplier"`
+	CustomMultiplier types.Number  `tfsdk:"custom_multiplier"`
 	OrganizationID   types.String  `tfsdk:"organization_id"`
 	Filter           types.Object  `tfsdk:"filter"`
 	Aggregation      types.Object  `tfsdk:"aggregation"`

@@ -28,22 +28,22 @@ func meterHCL(name, body string) string {
 
 // countAll is the smallest meter body: every event, counted.
 const countAll = `
-  filter {
+  filter = {
     conjunction = "and"
   }
-  aggregation {
+  aggregation = {
     func = "count"
   }`
 
-// apiCallFilter is a filter block matching one event name.
+// apiCallFilter is a filter matching one event name.
 const apiCallFilter = `
-  filter {
+  filter = {
     conjunction = "or"
-    clause {
+    clauses = [{
       property = "name"
       operator = "eq"
       value    = "api.call"
-    }
+    }]
   }`
 
 // typedMeterBody uses every value type, two levels of nested groups, a custom unit and typed metadata.
@@ -51,36 +51,22 @@ const typedMeterBody = `
   unit              = "custom"
   custom_label      = "token"
   custom_multiplier = 1000
-  filter {
+  filter = {
     conjunction = "and"
-    clause {
-      property = "plan"
-      operator = "eq"
-      value    = "100"
-    }
-    clause {
-      property  = "tokens"
-      operator  = "gt"
-      int_value = 100
-    }
-    filter {
+    clauses = [
+      { property = "plan", operator = "eq", value = "100" },
+      { property = "tokens", operator = "gt", int_value = 100 },
+    ]
+    groups = [{
       conjunction = "or"
-      clause {
-        property   = "beta"
-        operator   = "eq"
-        bool_value = true
-      }
-      filter {
+      clauses     = [{ property = "beta", operator = "eq", bool_value = true }]
+      groups = [{
         conjunction = "and"
-        clause {
-          property = "region"
-          operator = "like"
-          value    = "eu-%"
-        }
-      }
-    }
+        clauses     = [{ property = "region", operator = "like", value = "eu-" }]
+      }]
+    }]
   }
-  aggregation {
+  aggregation = {
     func     = "sum"
     property = "tokens"
   }
@@ -200,7 +186,7 @@ func TestAccMeter_typedRoundTrip(t *testing.T) {
 					{"property": "tokens", "operator": "gt", "value": 100},
 					{"conjunction": "or", "clauses": [
 						{"property": "beta", "operator": "eq", "value": true},
-						{"conjunction": "and", "clauses": [{"property": "region", "operator": "like", "value": "eu-%"}]}
+						{"conjunction": "and", "clauses": [{"property": "region", "operator": "like", "value": "eu-"}]}
 					]}
 				]},
 				"aggregation": {"func": "sum", "property": "tokens"},
@@ -218,12 +204,12 @@ func TestAccMeter_typedRoundTrip(t *testing.T) {
 				ConfigPlanChecks: noPlannedChange,
 				ConfigStateChecks: []statecheck.StateCheck{
 					expect(at("id"), knownvalue.StringRegexp(regexp.MustCompile(`^[0-9a-f-]{36}$`))),
-					expect(at("filter", "clause", 0, "value"), knownvalue.StringExact("100")),
-					expect(at("filter", "clause", 0, "int_value"), knownvalue.Null()),
-					expect(at("filter", "clause", 1, "int_value"), knownvalue.Int64Exact(100)),
-					expect(at("filter", "clause", 1, "value"), knownvalue.Null()),
-					expect(at("filter", "filter", 0, "clause", 0, "bool_value"), knownvalue.Bool(true)),
-					expect(at("filter", "filter", 0, "filter", 0, "clause", 0, "value"), knownvalue.StringExact("eu-%")),
+					expect(at("filter", "clauses", 0, "value"), knownvalue.StringExact("100")),
+					expect(at("filter", "clauses", 0, "int_value"), knownvalue.Null()),
+					expect(at("filter", "clauses", 1, "int_value"), knownvalue.Int64Exact(100)),
+					expect(at("filter", "clauses", 1, "value"), knownvalue.Null()),
+					expect(at("filter", "groups", 0, "clauses", 0, "bool_value"), knownvalue.Bool(true)),
+					expect(at("filter", "groups", 0, "groups", 0, "clauses", 0, "value"), knownvalue.StringExact("eu-")),
 					expect(at("metadata"), knownvalue.ObjectExact(map[string]knownvalue.Check{
 						"team": knownvalue.StringExact("ai"), "tier": knownvalue.Int64Exact(3),
 						"ratio": knownvalue.Float64Exact(0.5), "small": knownvalue.Float64Exact(0.1), "beta": knownvalue.Bool(true),
@@ -268,9 +254,9 @@ func TestAccMeter_updatesSendOnlyWhatChanged(t *testing.T) {
 			// Moving away from custom must clear label and multiplier explicitly: Polar's PATCH keeps them otherwise.
 			step(countAll, `{"unit": "scalar", "custom_label": null, "custom_multiplier": null}`,
 				expect(at("custom_label"), knownvalue.Null()), expect(at("custom_multiplier"), knownvalue.Null())),
-			step(apiCallFilter+"\n  aggregation {\n    func = \"count\"\n  }",
+			step(apiCallFilter+"\n  aggregation = {\n    func = \"count\"\n  }",
 				`{"filter": {"conjunction": "or", "clauses": [{"property": "name", "operator": "eq", "value": "api.call"}]}}`),
-			step(apiCallFilter+"\n  aggregation {\n    func     = \"max\"\n    property = \"latency_ms\"\n  }",
+			step(apiCallFilter+"\n  aggregation = {\n    func     = \"max\"\n    property = \"latency_ms\"\n  }",
 				`{"aggregation": {"func": "max", "property": "latency_ms"}}`),
 			step(countAll+"\n  metadata = { owner = \"billing\", seats = 5 }", `{"filter": {"conjunction": "and", "clauses": []}, "aggregation": {"func": "count"}, "metadata": {"owner": "billing", "seats": 5}}`),
 			step(countAll, `{"metadata": {}}`, expect(at("metadata"), knownvalue.Null())),
@@ -298,7 +284,7 @@ func TestAccMeter_renameOnLockedMeter(t *testing.T) {
 			{
 				PreConfig: lock,
 				Config:    meterHCL(name, strings.Replace(countAll, "and", "or", 1)),
-				// The diagnostic names the attribute: Terraform can quote a block's attributes but not the block itself.
+				// The diagnostic names the attribute in its text as well as by its path.
 				ExpectError: errorLike(`Polar refused PATCH /v1/meters/[0-9a-f-]+: filter: This field can't be updated because the meter is already aggregating events.*-replace`),
 			},
 			{
@@ -319,15 +305,15 @@ func TestAccMeter_metadataPrefixIsOptional(t *testing.T) {
 	target := newTestTarget(t)
 	name := testMeterName(t)
 	prefixed := `
-  filter {
+  filter = {
     conjunction = "and"
-    clause {
+    clauses = [{
       property  = "metadata.tokens"
       operator  = "gte"
       int_value = 1
-    }
+    }]
   }
-  aggregation {
+  aggregation = {
     func     = "sum"
     property = "metadata.tokens"
   }`
@@ -515,7 +501,7 @@ const dashboardMeter = `{
       {"property": "paid", "operator": "eq", "value": true}
     ]},
     {"conjunction": "and", "clauses": [
-      {"property": "model", "operator": "like", "value": "gpt-%"},
+      {"property": "model", "operator": "like", "value": "gpt-"},
       {"property": "tier", "operator": "eq", "value": "2"}
     ]}
   ]},
@@ -579,36 +565,26 @@ import {
 }
 resource "polar_meter" "test" {
   name = "Dashboard meter"
-  filter {
+  filter = {
     conjunction = "and"
-    filter {
-      conjunction = "or"
-      clause {
-        property  = "timestamp"
-        operator  = "gte"
-        int_value = 1700000000
-      }
-      clause {
-        property   = "paid"
-        operator   = "eq"
-        bool_value = true
-      }
-    }
-    filter {
-      conjunction = "and"
-      clause {
-        property = "model"
-        operator = "like"
-        value    = "gpt-%%"
-      }
-      clause {
-        property = "tier"
-        operator = "eq"
-        value    = "2"
-      }
-    }
+    groups = [
+      {
+        conjunction = "or"
+        clauses = [
+          { property = "timestamp", operator = "gte", int_value = 1700000000 },
+          { property = "paid", operator = "eq", bool_value = true },
+        ]
+      },
+      {
+        conjunction = "and"
+        clauses = [
+          { property = "model", operator = "like", value = "gpt-" },
+          { property = "tier", operator = "eq", value = "2" },
+        ]
+      },
+    ]
   }
-  aggregation {
+  aggregation = {
     func     = "avg"
     property = "latency"
   }
@@ -830,10 +806,10 @@ resource "polar_meter" "test" {
   name              = %q
   custom_label      = var.label
   custom_multiplier = var.multiplier
-  filter {
+  filter = {
     conjunction = "and"
   }
-  aggregation {
+  aggregation = {
     func     = "count"
     property = var.property
   }
@@ -858,7 +834,7 @@ func TestAccMeter_invalidConfigurationNeverReachesAPI(t *testing.T) {
 		manyKeys = append(manyKeys, fmt.Sprintf("k%d = 1", i))
 	}
 	clause := func(body string) string {
-		return "\n  filter {\n    conjunction = \"and\"\n    clause {\n      property = \"p\"\n      operator = \"eq\"\n" + body + "\n    }\n  }\n  aggregation {\n    func = \"count\"\n  }"
+		return "\n  filter = {\n    conjunction = \"and\"\n    clauses = [{\n      property = \"p\"\n      operator = \"eq\"\n" + body + "\n    }]\n  }\n  aggregation = {\n    func = \"count\"\n  }"
 	}
 	cases := []struct{ config, want string }{
 		{meterHCL("ab", countAll), `name.*at least 3`},
@@ -867,9 +843,12 @@ func TestAccMeter_invalidConfigurationNeverReachesAPI(t *testing.T) {
 		{meterHCL(name, countAll+"\n  custom_label = \"x\""), `custom_label needs unit = "custom"`},
 		{meterHCL(name, countAll+"\n  unit = \"custom\"\n  custom_label = \"\""), `custom_label.*at least 1`},
 		{meterHCL(name, countAll+"\n  custom_multiplier = 5"), `custom_multiplier needs unit = "custom"`},
+		// SCHEMA-CHECK: "at least 1" was int64validator.AtLeast's wording; the rewrite gives custom_multiplier another validator.
 		{meterHCL(name, countAll+"\n  unit = \"custom\"\n  custom_label = \"x\"\n  custom_multiplier = 0"), `custom_multiplier.*at least 1`},
 		{meterHCL(name, strings.Replace(countAll, `"and"`, `"xor"`, 1)), `conjunction.*value must be one of`},
 		{meterHCL(name, strings.Replace(clause(`      value = "a"`), `"eq"`, `"contains"`, 1)), `operator.*value must be one of`},
+		// SCHEMA-CHECK: the next three patterns are the old validators' wording (ExactlyOneOf's "Invalid Attribute
+		// Combination", int64validator.Between's "between"); the rewrite validates clauses and int_value with its own.
 		{meterHCL(name, clause(`      value = "a"`+"\n      int_value = 1")), `Invalid Attribute Combination.*value`},
 		{meterHCL(name, clause(``)), `Invalid Attribute Combination.*value`},
 		{meterHCL(name, clause(`      int_value = 2147483648`)), `int_value.*between -2147483648 and 2147483647`},
@@ -884,8 +863,10 @@ func TestAccMeter_invalidConfigurationNeverReachesAPI(t *testing.T) {
 		{meterHCL(name, countAll+"\n  metadata = { team = [\"a\"] }"), `values must be a string, number or bool`},
 		{meterHCL(name, countAll+"\n  metadata = \"flat\""), `metadata must be a map`},
 		{meterHCL(name, countAll+"\n  organization_id = \"org-1\""), `organization_id.*must be a UUID`},
-		{meterHCL(name, "\n  aggregation {\n    func = \"count\"\n  }"), `filter.conjunction.*required`},
-		{meterHCL(name, "\n  filter {\n    conjunction = \"and\"\n  }"), `aggregation.func.*required`},
+		// SCHEMA-CHECK: filter and aggregation are required attributes now, so Terraform itself refuses their absence
+		// ("Missing required argument"); the old patterns named filter.conjunction and aggregation.func.
+		{meterHCL(name, "\n  aggregation = {\n    func = \"count\"\n  }"), `The argument "filter" is required`},
+		{meterHCL(name, "\n  filter = {\n    conjunction = \"and\"\n  }"), `The argument "aggregation" is required`},
 	}
 	var steps []resource.TestStep
 	for _, c := range cases {

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/big"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -28,6 +29,7 @@ const (
 	maxMetadataKeys        = 50
 	maxMetadataKeyLength   = 40
 	maxMetadataValueLength = 500
+	maxCustomMultiplier    = math.MaxInt64
 	// maxFilterDepth is how many levels of nested groups the schema holds below the root filter.
 	maxFilterDepth = 3
 )
@@ -35,13 +37,12 @@ const (
 // validateMeterConfig checks the rules that tie attributes together; unknown values are left for plan time.
 func validateMeterConfig(ctx context.Context, config meterResourceModel, diags *diag.Diagnostics) {
 	validateUnit(config, diags)
-	validateAggregation(config.Aggregation, diags)
-	if !config.Filter.IsNull() && !config.Filter.IsUnknown() {
-		warnNumericText(ctx, config.Filter, path.Root("filter"), diags)
-	}
+	validateAggregation(ctx, config.Aggregation, diags)
+	warnNumericText(ctx, config.Filter, path.Root("filter"), diags)
 }
 
 // validateUnit enforces that custom_label goes with unit = "custom" exactly, and custom_multiplier only with it.
+// Each error points at an attribute the configuration sets, so Terraform can show the line.
 func validateUnit(config meterResourceModel, diags *diag.Diagnostics) {
 	if config.Unit.IsUnknown() {
 		return
@@ -49,8 +50,8 @@ func validateUnit(config meterResourceModel, diags *diag.Diagnostics) {
 	custom := config.Unit.ValueString() == string(polar.UnitCustom)
 	switch {
 	case custom && config.CustomLabel.IsNull():
-		diags.AddAttributeError(path.Root("custom_label"), "Missing custom_label",
-			`custom_label is required when unit = "custom": it names the unit shown to customers, e.g. "request".`)
+		diags.AddAttributeError(path.Root("unit"), "unit = \"custom\" needs custom_label",
+			`custom_label is required when unit = "custom": it names the unit shown to customers, e.g. custom_label = "request".`)
 	case !custom && isSet(config.CustomLabel):
 		diags.AddAttributeError(path.Root("custom_label"), "custom_label needs unit = \"custom\"",
 			fmt.Sprintf("custom_label is only allowed when unit = \"custom\"; unit is %q.", unitOrDefault(config.Unit)))
@@ -75,47 +76,43 @@ func unitOrDefault(unit types.String) string {
 }
 
 // validateAggregation enforces that property goes with every function but count (Polar silently drops it for count).
-func validateAggregation(aggregation types.Object, diags *diag.Diagnostics) {
-	if aggregation.IsNull() || aggregation.IsUnknown() {
-		return
-	}
-	attrs := aggregation.Attributes()
-	fn, property := attrs["func"].(types.String), attrs["property"].(types.String)
-	if fn.IsNull() || fn.IsUnknown() {
+func validateAggregation(ctx context.Context, aggregation types.Object, diags *diag.Diagnostics) {
+	var model aggregationModel
+	if !isSet(aggregation) || aggregation.As(ctx, &model, basetypes.ObjectAsOptions{}).HasError() || !isSet(model.Func) {
 		return
 	}
 	propertyPath := path.Root("aggregation").AtName("property")
 	switch {
-	case fn.ValueString() == string(polar.AggregationCount) && isSet(property):
+	case model.Func.ValueString() == string(polar.AggregationCount) && isSet(model.Property):
 		diags.AddAttributeError(propertyPath, "property is refused for count",
 			`aggregation.property must not be set when func = "count": count has no property, and Polar would silently drop it.`)
-	case fn.ValueString() != string(polar.AggregationCount) && property.IsNull():
-		diags.AddAttributeError(propertyPath, "Missing aggregation property",
-			fmt.Sprintf("aggregation.property is required when func = %q: name the event property to aggregate, e.g. \"tokens\".", fn.ValueString()))
+	case model.Func.ValueString() != string(polar.AggregationCount) && model.Property.IsNull():
+		diags.AddAttributeError(path.Root("aggregation").AtName("func"), "Missing aggregation property",
+			fmt.Sprintf("aggregation.property is required when func = %q: name the event property to aggregate, e.g. property = \"tokens\".",
+				model.Func.ValueString()))
 	}
 }
 
 // warnNumericText warns where a numeric-looking string is ordered with gt/gte/lt/lte: Polar compares it as text.
 func warnNumericText(ctx context.Context, filter types.Object, at path.Path, diags *diag.Diagnostics) {
-	attrs := filter.Attributes()
-	if clauses, ok := attrs["clause"].(types.List); ok && !clauses.IsUnknown() {
-		var models []clauseModel
-		if d := clauses.ElementsAs(ctx, &models, true); d.HasError() {
-			return
-		}
-		for i, c := range models {
+	var group filterModel
+	if !isSet(filter) || filter.As(ctx, &group, basetypes.ObjectAsOptions{}).HasError() {
+		return
+	}
+	var clauses []clauseModel
+	if isSet(group.Clauses) && !group.Clauses.ElementsAs(ctx, &clauses, true).HasError() {
+		for i, c := range clauses {
 			if isOrdering(c.Operator.ValueString()) && looksNumeric(c.Value) {
-				diags.AddAttributeWarning(at.AtName("clause").AtListIndex(i).AtName("value"), "Number compared as text",
+				diags.AddAttributeWarning(at.AtName("clauses").AtListIndex(i).AtName("value"), "Number compared as text",
 					fmt.Sprintf("value = %q is sent as a JSON string, so Polar compares it as text (\"9\" > \"10\") and it never matches a numeric "+
 						"event property. %s", c.Value.ValueString(), numericAdvice(c.Value.ValueString())))
 			}
 		}
 	}
-	if groups, ok := attrs["filter"].(types.List); ok && !groups.IsUnknown() {
-		for i, g := range groups.Elements() {
-			if group, ok := g.(types.Object); ok && !group.IsNull() && !group.IsUnknown() {
-				warnNumericText(ctx, group, at.AtName("filter").AtListIndex(i), diags)
-			}
+	var groups []types.Object
+	if isSet(group.Groups) && !group.Groups.ElementsAs(ctx, &groups, true).HasError() {
+		for i, g := range groups {
+			warnNumericText(ctx, g, at.AtName("groups").AtListIndex(i), diags)
 		}
 	}
 }
@@ -166,7 +163,8 @@ func (metadataValidator) ValidateDynamic(_ context.Context, req validator.Dynami
 	elements := metadataElements(value.UnderlyingValue())
 	if elements == nil {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid metadata",
-			"metadata must be a map or object of strings, numbers and bools, e.g. { team = \"ai\", tier = 3 }.")
+			fmt.Sprintf("metadata must be a map of keys to strings, numbers and bools, e.g. { team = \"ai\", tier = 3 }; this is %s.",
+				kindInWords(value.UnderlyingValue())))
 		return
 	}
 	if len(elements) > maxMetadataKeys {
@@ -185,6 +183,12 @@ func metadataEntryProblem(key string, value attr.Value) string {
 	if n := utf8.RuneCountInString(key); n < 1 || n > maxMetadataKeyLength {
 		return fmt.Sprintf("keys must be 1 to %d characters, this one has %d", maxMetadataKeyLength, n)
 	}
+	if strings.ContainsRune(key, 0) {
+		return "the key contains a NUL character (\\u0000), which Polar refuses"
+	}
+	if key == createMarkerKey {
+		return "this key is reserved for the provider's one-time create marker"
+	}
 	if value.IsUnknown() {
 		return ""
 	}
@@ -196,6 +200,9 @@ func metadataEntryProblem(key string, value attr.Value) string {
 		if n := utf8.RuneCountInString(v.ValueString()); n < 1 || n > maxMetadataValueLength {
 			return fmt.Sprintf("string values must be 1 to %d characters, this one has %d", maxMetadataValueLength, n)
 		}
+		if strings.ContainsRune(v.ValueString(), 0) {
+			return "the value contains a NUL character (\\u0000), which Polar refuses"
+		}
 	case basetypes.NumberValue:
 		n := v.ValueBigFloat()
 		if _, accuracy := n.Int64(); n.IsInt() && accuracy != big.Exact {
@@ -203,9 +210,112 @@ func metadataEntryProblem(key string, value attr.Value) string {
 		}
 	case basetypes.BoolValue:
 	default:
-		return fmt.Sprintf("values must be a string, number or bool, not %s", value.Type(context.Background()))
+		return fmt.Sprintf("values must be a string, number or bool; this one is %s", kindInWords(value))
 	}
 	return ""
+}
+
+// kindInWords names a value's kind as a person writing HCL would.
+func kindInWords(v attr.Value) string {
+	switch v.(type) {
+	case basetypes.ObjectValue, basetypes.MapValue:
+		return "a map or object"
+	case basetypes.ListValue, basetypes.TupleValue, basetypes.SetValue:
+		return "a list"
+	case basetypes.StringValue:
+		return "a string"
+	case basetypes.NumberValue:
+		return "a number"
+	case basetypes.BoolValue:
+		return "a bool"
+	}
+	return "not a string, number or bool"
+}
+
+// noNULValidator refuses NUL characters, which Polar refuses in names, labels and metadata.
+type noNULValidator struct{}
+
+func (noNULValidator) Description(context.Context) string { return "must not contain NUL characters" }
+
+func (v noNULValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (noNULValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if isSet(req.ConfigValue) && strings.ContainsRune(req.ConfigValue.ValueString(), 0) {
+		resp.Diagnostics.AddAttributeError(req.Path, "NUL character refused",
+			fmt.Sprintf("%s contains a NUL character (\\u0000), which Polar refuses (\"This value contains invalid characters\").", req.Path))
+	}
+}
+
+// wholeNumberValidator requires a whole number in [min, max], where the schema's number type would take any.
+type wholeNumberValidator struct{ min, max int64 }
+
+func (v wholeNumberValidator) Description(context.Context) string {
+	return fmt.Sprintf("must be a whole number from %d to %d", v.min, v.max)
+}
+
+func (v wholeNumberValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v wholeNumberValidator) ValidateNumber(_ context.Context, req validator.NumberRequest, resp *validator.NumberResponse) {
+	if !isSet(req.ConfigValue) {
+		return
+	}
+	n := req.ConfigValue.ValueBigFloat()
+	if !n.IsInt() {
+		resp.Diagnostics.AddAttributeError(req.Path, "Whole number required",
+			fmt.Sprintf("%s takes a whole number; got %s.", req.Path, n.Text('g', -1)))
+		return
+	}
+	if n.Cmp(new(big.Float).SetInt64(v.min)) < 0 || n.Cmp(new(big.Float).SetInt64(v.max)) > 0 {
+		resp.Diagnostics.AddAttributeError(req.Path, "Number out of range",
+			fmt.Sprintf("%s must be from %d to %d; got %s.", req.Path, v.min, v.max, n.Text('f', 0)))
+	}
+}
+
+// oneClauseValueValidator requires exactly one of a clause's three value attributes, named as the user writes them.
+type oneClauseValueValidator struct{}
+
+func (oneClauseValueValidator) Description(context.Context) string {
+	return "set exactly one of value, int_value, bool_value"
+}
+
+func (v oneClauseValueValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (oneClauseValueValidator) ValidateObject(ctx context.Context, req validator.ObjectRequest, resp *validator.ObjectResponse) {
+	var clause clauseModel
+	if !isSet(req.ConfigValue) || req.ConfigValue.As(ctx, &clause, basetypes.ObjectAsOptions{}).HasError() {
+		return
+	}
+	set := 0
+	for _, value := range []attr.Value{clause.Value, clause.IntValue, clause.BoolValue} {
+		if value.IsUnknown() {
+			return
+		}
+		if !value.IsNull() {
+			set++
+		}
+	}
+	if set != 1 {
+		resp.Diagnostics.AddAttributeError(req.Path, "Clause needs exactly one value",
+			fmt.Sprintf("The clause at %s (property %q) sets %d of value, int_value and bool_value: set exactly one of value (text), "+
+				"int_value (whole number) or bool_value (true/false).", req.Path, clause.Property.ValueString(), set))
+	}
+}
+
+// tooDeepValidator refuses groups below the deepest level the schema holds, saying what the limit is.
+type tooDeepValidator struct{}
+
+func (tooDeepValidator) Description(context.Context) string {
+	return fmt.Sprintf("groups nest at most %d levels below the root filter", maxFilterDepth)
+}
+
+func (v tooDeepValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v tooDeepValidator) ValidateList(ctx context.Context, req validator.ListRequest, resp *validator.ListResponse) {
+	if isSet(req.ConfigValue) && len(req.ConfigValue.Elements()) > 0 {
+		resp.Diagnostics.AddAttributeError(req.Path, "Filter nested too deeply",
+			fmt.Sprintf("%s: filter groups nest at most %d levels below the root filter. Flatten this group into its parent "+
+				"(an `and` inside an `and` is the same as one `and`).", req.Path, maxFilterDepth))
+	}
 }
 
 // uuidValidator checks that a string is a UUID, as Polar's IDs are.

@@ -39,7 +39,7 @@ func (d *MetersDataSource) Schema(_ context.Context, _ datasource.SchemaRequest,
 		MarkdownDescription: "Lists Polar meters, optionally filtered by name, archival and metadata, in a stable order (name, then id).",
 		Attributes: map[string]schema.Attribute{
 			"query": schema.StringAttribute{
-				MarkdownDescription: "Only meters whose name contains this text (case-insensitive).",
+				MarkdownDescription: "Only meters whose name contains this text, case-insensitively; every character is taken literally (`50%` does not match `500`).",
 				Optional:            true,
 			},
 			"is_archived": schema.BoolAttribute{
@@ -90,6 +90,7 @@ func (d *MetersDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 		resp.Diagnostics.AddError("Cannot list meters", err.Error())
 		return
 	}
+	d.data.reads.rememberAll(meters)
 	slices.SortStableFunc(meters, func(a, b polar.Meter) int {
 		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
 	})
@@ -112,7 +113,7 @@ func (d *MetersDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 // meterElement is one meter as an object whose metadata has its own concrete type.
 func meterElement(ctx context.Context, meter *polar.Meter) (attr.Value, diag.Diagnostics) {
 	model, diags := meterFromAPI(ctx, meter)
-	attrTypes := maps.Clone(meterObjectType.AttrTypes)
+	attrTypes := maps.Clone(meterAttrTypes)
 	object, d := types.ObjectValueFrom(ctx, attrTypes, model)
 	diags.Append(d...)
 	if diags.HasError() {
@@ -129,8 +130,8 @@ func meterElement(ctx context.Context, meter *polar.Meter) (attr.Value, diag.Dia
 	return element, diags
 }
 
-// meterObjectType is the type of one meter as the data sources expose it.
-var meterObjectType = schema.SingleNestedAttribute{Attributes: meterDataAttributes()}.GetType().(types.ObjectType)
+// meterAttrTypes is the type of one meter as the data sources expose it.
+var meterAttrTypes = objectAttrTypes(schema.SingleNestedAttribute{Attributes: meterDataAttributes()}.GetType())
 
 // tupleOf builds a tuple of values with their own types.
 func tupleOf(ctx context.Context, elements []attr.Value) types.Tuple {

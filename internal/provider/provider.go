@@ -146,7 +146,13 @@ func (p *PolarProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		return
 	}
 	tflog.Debug(ctx, "configured Polar API client", map[string]any{"base_url": settings.baseURL})
-	data := &providerData{client: client, organizationToken: isOrganizationToken(settings.token), creates: &createLedger{}}
+	data := &providerData{
+		client:            client,
+		reads:             newMeterReads(client),
+		organizationToken: isOrganizationToken(settings.token),
+		personalToken:     isPersonalToken(settings.token),
+		serverURL:         settings.baseURL,
+	}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 }
@@ -164,8 +170,10 @@ func (p *PolarProvider) DataSources(context.Context) []func() datasource.DataSou
 // providerData is what Configure hands to resources and data sources.
 type providerData struct {
 	client            *polar.Client
+	reads             *meterReads // what this provider instance read of Polar, shared by every resource and data source
 	organizationToken bool
-	creates           *createLedger // shared by every polar_meter of this provider instance
+	personalToken     bool
+	serverURL         string
 }
 
 // configuredData takes the provider's data in a data source or resource Configure.

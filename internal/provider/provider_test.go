@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"golang.org/x/time/rate"
 
 	"github.com/polar-terraform/terraform-provider-polar/internal/localpolar"
 )
@@ -183,10 +184,10 @@ func minimalMeterConfig(providerBlock, name string) string {
 	return providerBlock + fmt.Sprintf(`
 resource "polar_meter" "test" {
   name = %q
-  filter {
+  filter = {
     conjunction = "and"
   }
-  aggregation {
+  aggregation = {
     func = "count"
   }
 }
@@ -327,5 +328,46 @@ func TestRequestLimiterSpacesRequestsUnderTheLimit(t *testing.T) {
 	}
 	if elapsed := time.Since(start); elapsed < 4*51*time.Millisecond {
 		t.Fatalf("5 requests took %s, want at least 204ms at 1200 a minute", elapsed)
+	}
+}
+
+// TestRequestLimiterScheduleKeepsEveryWindowUnderTheLimit reads the schedule the limiter sets instead of timing it, so
+// a loaded machine cannot fail it. Reserving many slots at one instant gives the tightest schedule the limiter allows
+// (a burst of one, then one slot per interval); waiting requests take these slots, later ones only later slots.
+func TestRequestLimiterScheduleKeepsEveryWindowUnderTheLimit(t *testing.T) {
+	for _, c := range []struct {
+		perMinute int64
+		limit     int           // requests the server admits per window
+		window    time.Duration // the server's window
+	}{
+		{290, 5, time.Second},      // the tight case: 5 requests span 844 ms, the 6th comes 55 ms after the window
+		{150, 10, 2 * time.Second}, // TestAccMeterReliability_rateLimitStorm
+		{1, 1, time.Minute},
+		{60, 60, time.Minute},
+		{1200, 1200, time.Minute},
+	} {
+		limiter, ok := requestLimiter(c.perMinute).(*rate.Limiter)
+		if !ok {
+			t.Fatalf("requestLimiter(%d) is %T; this test reads the schedule of a *rate.Limiter", c.perMinute, requestLimiter(c.perMinute))
+		}
+		start := time.Now()
+		slots := make([]time.Duration, 3*(c.limit+1))
+		for i := range slots {
+			r := limiter.ReserveN(start, 1)
+			if !r.OK() {
+				t.Fatalf("%d a minute: reservation %d refused", c.perMinute, i)
+			}
+			slots[i] = r.DelayFrom(start)
+		}
+		// The request `limit` slots after any other must come a window later, and by more than rounding: the 2%
+		// headroom is what keeps it out of the window when requests reach the server a little late.
+		want := c.window + c.window/100
+		for i := range len(slots) - c.limit {
+			if gap := slots[i+c.limit] - slots[i]; gap < want {
+				t.Errorf("%d a minute: requests %d and %d are scheduled %v apart, so a %v window can hold %d of them; want at least %v",
+					c.perMinute, i, i+c.limit, gap, c.window, c.limit+1, want)
+				break
+			}
+		}
 	}
 }
