@@ -22,13 +22,13 @@ const pageSlack = 3
 type meterReads struct {
 	client *polar.Client
 
-	mu      sync.Mutex
-	meters  map[string]polar.Meter // by lower-case ID
-	orgs    map[string]bool        // organizations of the meters read, lower-case
-	pages   int                    // live list pages read, in created_at order
-	total   int                    // pages of the live list, once the first is read
-	byID    int                    // GETs made because the lists had not been read
-	pageMu  sync.Mutex             // one page fetch at a time: a page read by one refresh serves the others
+	mu     sync.Mutex
+	meters map[string]polar.Meter // by lower-case ID
+	orgs   map[string]bool        // organizations of the meters read, lower-case
+	pages  int                    // live list pages read, in created_at order
+	total  int                    // pages of the live list, once the first is read
+	byID   int                    // GETs made because the lists had not been read
+	pageMu sync.Mutex             // one page fetch at a time: a page read by one refresh serves the others
 }
 
 func newMeterReads(client *polar.Client) *meterReads {

@@ -253,7 +253,9 @@ func (v wholeNumberValidator) Description(context.Context) string {
 	return fmt.Sprintf("must be a whole number from %d to %d", v.min, v.max)
 }
 
-func (v wholeNumberValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (v wholeNumberValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
 
 func (v wholeNumberValidator) ValidateNumber(_ context.Context, req validator.NumberRequest, resp *validator.NumberResponse) {
 	if !isSet(req.ConfigValue) {
@@ -278,7 +280,9 @@ func (oneClauseValueValidator) Description(context.Context) string {
 	return "set exactly one of value, int_value, bool_value"
 }
 
-func (v oneClauseValueValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (v oneClauseValueValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
 
 func (oneClauseValueValidator) ValidateObject(ctx context.Context, req validator.ObjectRequest, resp *validator.ObjectResponse) {
 	var clause clauseModel
