@@ -51,7 +51,8 @@ type Logger interface {
 	Info(ctx context.Context, msg string, fields map[string]any)
 }
 
-// Limiter paces requests on the client side; Wait is called before every attempt, retries included.
+// Limiter paces requests on the client side; Wait is called before every attempt, retries included. A Wait that
+// lasts longer than 2 seconds is logged at INFO.
 type Limiter interface {
 	Wait(ctx context.Context) error
 }
@@ -309,7 +310,7 @@ func (c *Client) networkFailure(r request, err error) *APIError {
 		err = urlErr.Err // the *url.Error repeats the method and URL, which Error() already names
 	}
 	failure.Message = err.Error()
-	if neverSent(failure.Err) {
+	if failure.unreachable() {
 		failure.Message = "cannot connect to " + c.shownURL + ": " + failure.Message
 	}
 	failure.Message = c.redact(failure.Message)

@@ -137,7 +137,7 @@ type APIError struct {
 	StatusCode   int               // 0 when no HTTP response was received
 	Message      string            // Polar's message, or the network error text
 	Validation   []ValidationIssue // every issue of a 422
-	MaybeApplied bool              // a write whose outcome is unknown: it reached the server (5xx, timeout, connection dropped after sending) and was not retried
+	MaybeApplied bool              // a write whose outcome is unknown: it reached the server (5xx, an unusable 2xx, timeout, connection dropped after sending) and was not retried
 	Attempts     int               // how many times the request was sent
 	Err          error             // underlying cause, returned by Unwrap
 
@@ -327,7 +327,7 @@ func (e *APIError) waitReason() string {
 		return "Polar rate limit"
 	case e.StatusCode != 0:
 		return "Polar answered " + statusLine(e.StatusCode)
-	case neverSent(e.Err):
+	case e.unreachable():
 		return "Polar unreachable"
 	default:
 		return "Polar network error"

@@ -152,7 +152,7 @@ func (b *budget) next(failure *APIError, sentAt, now time.Time) (time.Duration, 
 // checkReachable stops a run of failed connections that would outlast MaxUnreachable at retryAt: waiting seldom
 // brings back a server that refuses connections or a name that does not resolve.
 func (b *budget) checkReachable(failure *APIError, sentAt, retryAt time.Time) error {
-	if failure.Kind != KindNetwork || !neverSent(failure.Err) {
+	if !failure.unreachable() {
 		b.unreachableSince = time.Time{}
 		return nil
 	}
@@ -160,7 +160,7 @@ func (b *budget) checkReachable(failure *APIError, sentAt, retryAt time.Time) er
 		b.unreachableSince = sentAt
 	}
 	if retryAt.Sub(b.unreachableSince) > b.policy.MaxUnreachable {
-		return fmt.Errorf("no connection could be opened on any attempt, and an unreachable server is retried for %s at most",
+		return fmt.Errorf("the server stayed unreachable, and an unreachable server is retried for %s at most",
 			roundWait(b.policy.MaxUnreachable))
 	}
 	return nil
@@ -205,6 +205,9 @@ func neverSent(err error) bool {
 	var certErr *tls.CertificateVerificationError
 	return errors.As(err, &dnsErr) || errors.As(err, &certErr)
 }
+
+// unreachable reports whether the attempt failed because no connection could be opened.
+func (e *APIError) unreachable() bool { return e.Kind == KindNetwork && neverSent(e.Err) }
 
 // mayHaveApplied reports whether Polar may have carried out a failed attempt: it answered with a 5xx
 // or with a 2xx the client could not use, or the connection failed after it was opened.

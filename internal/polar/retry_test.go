@@ -440,7 +440,7 @@ func TestAnUnreachableServerFailsFastNamingItsURL(t *testing.T) {
 			}
 			url := strings.TrimSuffix(cfg.BaseURL, "/")
 			if !strings.Contains(err.Error(), "network error: cannot connect to "+url+": ") ||
-				!strings.HasSuffix(err.Error(), "no connection could be opened on any attempt, and an unreachable server is retried for 10s at most") {
+				!strings.HasSuffix(err.Error(), "the server stayed unreachable, and an unreachable server is retried for 10s at most") {
 				t.Errorf("Error() = %s", err)
 			}
 		})
