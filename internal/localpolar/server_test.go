@@ -43,7 +43,7 @@ func TestUnknownPathsAndMethods(t *testing.T) {
 	a, _ := newAPI(t)
 	id := a.createNamed("abc")
 	expectBody(t, a.do(http.MethodGet, "/v1/products/", ""), http.StatusNotFound, `{"detail":"Not Found"}`)
-	expectBody(t, a.do(http.MethodGet, "/v1/meters/"+id+"/quantities", ""), http.StatusNotFound, `{"detail":"Not Found"}`)
+	expectBody(t, a.do(http.MethodGet, "/v1/meters/"+id+"/events", ""), http.StatusNotFound, `{"detail":"Not Found"}`)
 	r := a.do(http.MethodDelete, "/v1/meters/"+id, "")
 	expectBody(t, r, http.StatusMethodNotAllowed, `{"detail":"Method Not Allowed"}`)
 	if allow := r.Header.Get("Allow"); allow != "GET" {
