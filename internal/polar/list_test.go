@@ -139,9 +139,10 @@ func TestListMetersPage(t *testing.T) {
 	fake := startFake(t, pagedMeters(t, 250))
 	c := fake.client(t)
 	page, err := c.ListMetersPage(context.Background(), ListMetersParams{
-		IsArchived: ptr(false),
-		Metadata:   map[string]string{"team": "growth"},
-		Sorting:    []string{"-created_at"},
+		IsArchived:      ptr(false),
+		Metadata:        map[string]string{"team": "growth"},
+		Sorting:         []string{"-created_at"},
+		OrganizationIDs: []string{"org-1", "org-2"},
 	}, 2)
 	if err != nil {
 		t.Fatal(err)
@@ -149,7 +150,7 @@ func TestListMetersPage(t *testing.T) {
 	if len(page.Items) != 100 || page.Items[0].ID != "meter-100" || page.Items[99].ID != "meter-199" || page.TotalCount != 250 || page.MaxPage != 3 {
 		t.Errorf("got %d items from %s, total %d, max page %d", len(page.Items), page.Items[0].ID, page.TotalCount, page.MaxPage)
 	}
-	const want = "/v1/meters/?is_archived=false&limit=100&metadata%5Bteam%5D=growth&page=2&sorting=-created_at"
+	const want = "/v1/meters/?is_archived=false&limit=100&metadata%5Bteam%5D=growth&organization_id=org-1&organization_id=org-2&page=2&sorting=-created_at"
 	if got := fake.requests()[0].RequestURI; got != want {
 		t.Errorf("requested\n %s\nwant\n %s", got, want)
 	}
