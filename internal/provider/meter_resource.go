@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listdefault"
@@ -18,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/polar-terraform/terraform-provider-polar/internal/polar"
@@ -30,6 +32,7 @@ var (
 	_ resource.ResourceWithModifyPlan     = &MeterResource{}
 	_ resource.ResourceWithValidateConfig = &MeterResource{}
 	_ resource.ResourceWithUpgradeState   = &MeterResource{}
+	_ resource.ResourceWithIdentity       = &MeterResource{}
 )
 
 // archiveNotice is said wherever Terraform would otherwise suggest a meter is deleted.
@@ -215,6 +218,15 @@ func clauseObject() schema.NestedAttributeObject {
 	}
 }
 
+// IdentitySchema lets Terraform and OpenTofu 1.12+ track and import a meter by its ID.
+func (r *MeterResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = identityschema.Schema{
+		Attributes: map[string]identityschema.Attribute{
+			"id": identityschema.StringAttribute{Description: "Meter ID (UUID).", RequiredForImport: true},
+		},
+	}
+}
+
 func (r *MeterResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	r.data = configuredData(req.ProviderData, &resp.Diagnostics)
 }
@@ -294,6 +306,7 @@ func (r *MeterResource) Create(ctx context.Context, req resource.CreateRequest, 
 		plan.IsArchived = types.BoolValue(true)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, meter.ID)...)
 	resp.Diagnostics.Append(saveFloatKeys(ctx, resp.Private, meter)...)
 	if !wantArchived || resp.Diagnostics.HasError() {
 		return
@@ -336,6 +349,7 @@ func (r *MeterResource) Read(ctx context.Context, req resource.ReadRequest, resp
 	}
 	resp.Diagnostics.Append(state.refresh(ctx, meter)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, meter.ID)...)
 	resp.Diagnostics.Append(saveFloatKeys(ctx, resp.Private, meter)...)
 }
 
@@ -370,6 +384,7 @@ func (r *MeterResource) Update(ctx context.Context, req resource.UpdateRequest, 
 	r.data.reads.remember(meter)
 	resp.Diagnostics.Append(plan.refresh(ctx, meter)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, meter.ID)...)
 	resp.Diagnostics.Append(saveFloatKeys(ctx, resp.Private, meter)...)
 }
 
@@ -399,14 +414,27 @@ func (r *MeterResource) Delete(ctx context.Context, req resource.DeleteRequest, 
 	}
 }
 
-// ImportState adopts a meter by ID; Read fills in the rest.
+// ImportState adopts a meter by ID, given as an import ID or as identity; Read fills in the rest.
 func (r *MeterResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if _, err := uuid.Parse(req.ID); err != nil {
+	id := req.ID
+	if id == "" && req.Identity != nil {
+		resp.Diagnostics.Append(req.Identity.GetAttribute(ctx, path.Root("id"), &id)...)
+	}
+	if _, err := uuid.Parse(id); err != nil {
 		resp.Diagnostics.AddError("Invalid meter ID",
-			fmt.Sprintf("Import expects a Polar meter ID, a UUID such as 3f2504e0-4f89-41d3-9a0c-0305e82c3301; got %q.", req.ID))
+			fmt.Sprintf("Import expects a Polar meter ID, a UUID such as 3f2504e0-4f89-41d3-9a0c-0305e82c3301; got %q.", id))
 		return
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, id)...)
+}
+
+// setIdentity records the meter's ID as its identity, for clients that track identities (nil for older ones).
+func setIdentity(ctx context.Context, identity *tfsdk.ResourceIdentity, id string) diag.Diagnostics {
+	if identity == nil {
+		return nil
+	}
+	return identity.SetAttribute(ctx, path.Root("id"), id)
 }
 
 // privateFloatKeys is the private state entry naming the metadata keys Polar holds as floats.
