@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -112,7 +113,10 @@ func (p *PolarProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 			},
 			"max_requests_per_minute": schema.Int64Attribute{
 				MarkdownDescription: "Client-side limit on API requests per minute, shared by every resource and data source of " +
-					"this provider, so Polar never answers 429 (production allows 500 a minute per token, sandbox 100). " +
+					"this provider, so Polar never answers 429. Polar counts requests per organization (per user for a personal token), " +
+					"shared with everything else the organization does, its live event ingestion included: 500 a minute on production " +
+					"and 100 on sandbox for the default tier (60 and 10 for the restricted tier), and a token new to Polar first counts in a " +
+					"bucket of 60 a minute. Set it to leave room for that traffic, e.g. half the tier: `250` on production, `50` on sandbox. " +
 					"Requests are spaced evenly. Off by default: 429s are then waited out. Defaults to the `" + envRateLimit + "` environment variable.",
 				Optional:   true,
 				Validators: []validator.Int64{int64validator.AtLeast(1)},
@@ -238,11 +242,18 @@ func (p *PolarProvider) resolveSettings(config polarProviderModel) (providerSett
 		}
 		settings.requestsPerMinute = n
 	}
-	if settings.token == "" {
+	if strings.TrimSpace(settings.token) == "" {
 		diags.AddAttributeError(path.Root("access_token"), "Missing Polar access token",
 			"Set access_token in the provider block or the "+envAccessToken+" environment variable to an Organization "+
 				"Access Token with the meters:read and meters:write scopes (Polar dashboard: Settings → Developers).")
+		return settings, diags
 	}
+	// A token read with file() ends with a newline: trimmed here, so masking and the token-kind checks see the real token.
+	token, err := polar.NormalizeToken(settings.token)
+	if err != nil {
+		diags.AddAttributeError(path.Root("access_token"), "Invalid Polar access token", err.Error())
+	}
+	settings.token = token
 	return settings, diags
 }
 
