@@ -37,15 +37,16 @@ func newMeterReads(client *polar.Client) *meterReads {
 
 // get answers a meter by ID as GET would, from pages already read, more pages, or a GET.
 func (m *meterReads) get(ctx context.Context, id string) (*polar.Meter, error) {
-	if meter, ok := m.cached(id); ok {
-		return meter, nil
-	}
-	if pages := m.pagesToRead(); pages != readNoPage {
-		if err := m.readPages(ctx, pages); err != nil {
-			return nil, err
-		}
+	for {
 		if meter, ok := m.cached(id); ok {
 			return meter, nil
+		}
+		pages := m.pagesToRead() // decided again after each reading: the first page tells how many follow
+		if pages == readNoPage {
+			break
+		}
+		if err := m.readPages(ctx, pages); err != nil {
+			return nil, err
 		}
 	}
 	meter, err := m.client.GetMeter(ctx, id)
