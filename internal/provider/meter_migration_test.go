@@ -22,7 +22,7 @@ const sjkchangFixture = "testdata/migrate-from-sjkchang"
 // unchanged but for the provider source, `terraform state replace-provider`, then a plan that must show no changes
 // and make no write.
 func TestAccMeterMigrationFromSjkchang(t *testing.T) {
-	terraformPath := acceptanceCLI(t)
+	terraformPath := acceptanceCLIPath(t)
 	held, err := os.ReadFile(filepath.Join(sjkchangFixture, "meters.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -122,9 +122,9 @@ func readFixture(t *testing.T, name string) string {
 	return string(raw)
 }
 
-// acceptanceCLI is the Terraform (or OpenTofu) CLI of an acceptance test that drives it directly; it skips outside
+// acceptanceCLIPath is the Terraform (or OpenTofu) CLI of an acceptance test that drives it directly; it skips outside
 // acceptance runs and against the sandbox.
-func acceptanceCLI(t *testing.T) string {
+func acceptanceCLIPath(t *testing.T) string {
 	t.Helper()
 	if os.Getenv(resource.EnvTfAcc) == "" {
 		t.Skip("acceptance test: set TF_ACC=1 (make test does)")
