@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 )
@@ -28,14 +27,4 @@ func (l maskedLogger) masked(ctx context.Context) context.Context {
 	}
 	ctx = tflog.MaskAllFieldValuesStrings(ctx, l.token)
 	return tflog.MaskMessageStrings(ctx, l.token)
-}
-
-// isPersonalToken tells a personal access token, with which Polar always needs organization_id on create.
-func isPersonalToken(token string) bool {
-	return strings.HasPrefix(token, "polar_pat_")
-}
-
-// isOrganizationToken tells an Organization Access Token, which implies its organization, from a personal one.
-func isOrganizationToken(token string) bool {
-	return strings.HasPrefix(token, "polar_oat_")
 }

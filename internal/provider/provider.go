@@ -192,6 +192,16 @@ func configuredData(raw any, diags *diag.Diagnostics) *providerData {
 	return data
 }
 
+// isPersonalToken tells a personal access token, with which Polar always needs organization_id on create.
+func isPersonalToken(token string) bool {
+	return strings.HasPrefix(token, "polar_pat_")
+}
+
+// isOrganizationToken tells an Organization Access Token, which implies its organization, from a personal one.
+func isOrganizationToken(token string) bool {
+	return strings.HasPrefix(token, "polar_oat_")
+}
+
 // providerSettings are the resolved connection settings.
 type providerSettings struct {
 	token             string
