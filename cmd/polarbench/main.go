@@ -1,28 +1,30 @@
 // Command polarbench measures the provider with the real Terraform CLI and the real provider binary against the local
-// Polar-compatible server: requests per operation against the API-call floor, wall time against Terraform's built-in
-// terraform_data, apply time under a rate limit against its floor, and the provider's peak memory. It prints one table
-// per section and a BUG line for every request beyond the floor. Run it from the repository root: `make bench`.
+// Polar-compatible server, side by side in one run:
+//
+//   - the requests of every operation (create, plan, no-op apply, update, destroy) against their floor, and the
+//     requests of a plan against the bound min(N, ceil(T/100)) + A + 3 for N managed meters among T live ones and A
+//     managed archived ones, with unmanaged live and archived meters in the organization;
+//   - the same plans under a per-organization rate limit of 20 requests per 5 s (Polar's sandbox scaled down);
+//   - wall time against the plugin floor (a minimal terraform-plugin-framework provider the benchmark builds) and
+//     against Terraform's built-in terraform_data;
+//   - the peak memory of the provider during the largest plan;
+//   - an apply of 100 meters under the rate limit, with and without the client-side limiter;
+//   - optionally (-before REV) the provider as built from an earlier commit, planning the same meters.
+//
+// It prints one table per section and a BUG line for every request beyond the floor or the bound, every failed
+// request and every failed command; it exits with status 1 if it printed any. It prints figures and never asserts a
+// time. Run it from the repository root: `make bench`.
 package main
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"log"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/polar-terraform/terraform-provider-polar/internal/localpolar"
@@ -36,386 +38,388 @@ func main() {
 	}
 }
 
+// options are the command-line flags.
+type options struct {
+	terraform      string
+	sizes          []int
+	extra          int
+	archived       int
+	latency        time.Duration
+	runs           int
+	floor          bool
+	planRateLimit  bool
+	applyRateLimit bool
+	before         string
+	beforeLimitMax int
+	keep           bool
+}
+
 func run() error {
-	terraform := flag.String("terraform", "terraform", "Terraform CLI to run")
-	sizes := flag.String("sizes", "10,100,500", "meter counts to measure, comma-separated")
-	latency := flag.Duration("latency", 5*time.Millisecond, "latency the local server adds to every response")
-	runs := flag.Int("runs", 1, "times each size is measured; the wall-time table shows the median")
-	rateLimit := flag.Bool("rate-limit", true, "run the rate-limit section (about two minutes)")
-	keep := flag.Bool("keep", false, "keep the work directory")
+	var o options
+	sizes := flag.String("sizes", "10,150,500", "managed meter counts N to measure, comma-separated")
+	flag.StringVar(&o.terraform, "terraform", "terraform", "Terraform CLI to run")
+	flag.IntVar(&o.extra, "extra", 80, "unmanaged live meters added to the organization for the second plan (T = N + extra)")
+	flag.IntVar(&o.archived, "archived", 150, "unmanaged archived meters in the organization (archived out of band)")
+	flag.DurationVar(&o.latency, "latency", 5*time.Millisecond, "latency the local server adds to every response")
+	flag.IntVar(&o.runs, "runs", 1, "times each size is measured; the time tables show the median")
+	flag.BoolVar(&o.floor, "floor", true, "compare wall times with the plugin floor and terraform_data")
+	flag.BoolVar(&o.planRateLimit, "plan-rate-limit", true, "repeat every plan under the rate limit of 20 requests per 5 s")
+	flag.BoolVar(&o.applyRateLimit, "apply-rate-limit", true, "apply 100 meters under the rate limit, with and without the client-side limiter (about a minute)")
+	flag.StringVar(&o.before, "before", "", "also measure the provider built from this git revision (e.g. 41d0b23, before schema 1.0), with block syntax")
+	flag.IntVar(&o.beforeLimitMax, "before-rate-limit-max", 150, "largest N whose -before plan is repeated under the rate limit (it reads by ID: N/4 seconds)")
+	flag.BoolVar(&o.keep, "keep", false, "keep the work directory")
 	flag.Parse()
 
-	counts, err := parseSizes(*sizes)
+	var err error
+	if o.sizes, err = parseSizes(*sizes); err != nil {
+		return err
+	}
+	o.runs = max(o.runs, 1)
+	b, err := setUp(o)
 	if err != nil {
 		return err
 	}
-	b, err := setUp(*terraform, *latency)
-	if err != nil {
-		return err
-	}
-	defer b.close(*keep)
+	defer b.close()
 
 	b.printMachine()
-	if err := b.floorAndTime(counts, max(*runs, 1)); err != nil {
-		return err
+	for run := range o.runs {
+		for _, n := range o.sizes {
+			if err := b.measureSize(n, run); err != nil {
+				return err
+			}
+		}
 	}
-	if *rateLimit {
-		if err := b.underRateLimit(); err != nil {
+	b.report()
+	if o.applyRateLimit {
+		if err := b.applyUnderRateLimit(); err != nil {
 			return err
 		}
 	}
+	b.printLoad("end")
 	if b.bugs > 0 {
 		return fmt.Errorf("%d BUG line(s) above", b.bugs)
 	}
 	return nil
 }
 
-// bench holds what every section uses: the work directory, the provider built into it, and the local server.
-type bench struct {
-	terraform string
-	address   string
-	work      string
-	env       []string
-	server    *localpolar.Server
-	http      *http.Server
-	latency   time.Duration
-	bugs      int
+// The per-organization rate limit: Polar's sandbox limit (100 a minute) scaled down to windows of 5 s.
+const (
+	rateLimit  = 20
+	rateWindow = 5 * time.Second
+)
+
+// Workspace kinds: what runs Terraform's plan.
+const (
+	kindPolar      = "polar_meter"
+	kindBefore     = "before"
+	kindFloor      = "floor"
+	kindFloorQuiet = "floor, SDK logs off"
+	kindData       = "terraform_data"
+)
+
+// Operations of the cycle.
+const (
+	opApply = "apply"
+	opPlan  = "plan"
+	// opPlanExtra is the plan once the organization holds extra unmanaged live meters.
+	opPlanExtra = "plan, T = N + extra"
+	opNoop      = "no-op apply"
+	opUpdate    = "update"
+	opDelete    = "destroy"
+)
+
+var cycle = []string{opApply, opPlan, opNoop, opUpdate, opDelete}
+
+var (
+	applyArgs   = []string{"apply", "-auto-approve"}
+	planArgs    = []string{"plan", "-detailed-exitcode"} // exit status 2 (changes) fails the run: a plan must be empty
+	destroyArgs = []string{"destroy", "-auto-approve"}
+)
+
+// planKey names one plan measurement: N managed meters among T live ones.
+type planKey struct{ n, t int }
+
+// planResult is a plan's requests and wall times, without and with the rate limit, over the runs.
+type planResult struct {
+	requests      tally
+	shape         string
+	bound         int
+	wall, limited []time.Duration
+	limited429    int // over all runs
+	limitedFailed int // runs that failed under the limit
+	limitedShape  string
 }
 
-// setUp builds the provider, writes a CLI configuration pointing Terraform at it, and starts the local server.
-func setUp(terraform string, latency time.Duration) (*bench, error) {
-	terraform, err := exec.LookPath(terraform)
-	if err != nil {
-		return nil, err
-	}
-	address, err := providerAddress("main.go")
-	if err != nil {
-		return nil, fmt.Errorf("run polarbench from the repository root: %w", err)
-	}
-	work, err := os.MkdirTemp("", "polarbench-")
-	if err != nil {
-		return nil, err
-	}
-	b := &bench{terraform: terraform, address: address, work: work, latency: latency}
-	if err := b.start(); err != nil {
-		_ = os.RemoveAll(work)
-		return nil, err
-	}
-	return b, nil
+// beforeResult is the earlier provider's figures for one N.
+type beforeResult struct {
+	requests      tally
+	shape         string
+	limitedRan    bool
+	limited       []time.Duration
+	limited429    int
+	limitedFailed int
 }
 
-// start builds the provider into the work directory, writes the CLI configuration and starts the server.
-func (b *bench) start() error {
-	bin := filepath.Join(b.work, "bin")
-	log.Printf("building the provider into %s", bin)
-	build := exec.Command("go", "build", "-o", filepath.Join(bin, "terraform-provider-polar"), ".")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		return fmt.Errorf("building the provider: %w", err)
+// measureSize runs the whole cycle for n managed meters: on a fresh local server holding the unmanaged archived
+// meters, it creates the n meters, plans with T = n and T = n + extra live meters (each also under the rate limit),
+// applies with no change, updates every meter and destroys them; the floor, its quiet twin and terraform_data go
+// through the same cycle beside it, operation by operation, and the earlier provider, if any, through create and plan.
+func (b *bench) measureSize(n, run int) error {
+	tag := fmt.Sprintf("%d-r%d", n, run+1)
+	polarSrv, err := b.newTarget()
+	if err != nil {
+		return err
 	}
-	rc := filepath.Join(b.work, "terraformrc")
-	overrides := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    %q = %q\n  }\n  direct {}\n}\n", b.address, bin)
-	if err := os.WriteFile(rc, []byte(overrides), 0o600); err != nil {
+	defer polarSrv.close()
+	polarSrv.seedArchived(b.o.archived)
+	polar, err := b.workspace(kindPolar, tag, polarSrv, b.rc, nil, func(suffix string) string { return b.polarConfig("", n, suffix) })
+	if err != nil {
 		return err
 	}
 
-	server := localpolar.New(localpolar.Options{})
-	server.SetLatency(b.latency)
-	listener, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	httpServer := &http.Server{Handler: server, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = httpServer.Serve(listener) }()
-
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "POLAR_") && !strings.HasPrefix(kv, "TF_") {
-			env = append(env, kv)
+	var before *workspace
+	if b.beforeRC != "" {
+		beforeSrv, err := b.newTarget()
+		if err != nil {
+			return err
+		}
+		defer beforeSrv.close()
+		beforeSrv.seedArchived(b.o.archived)
+		if before, err = b.workspace(kindBefore, tag, beforeSrv, b.beforeRC, nil, func(suffix string) string { return b.blockConfig(n, suffix) }); err != nil {
+			return err
 		}
 	}
-	env = append(env, "TF_CLI_CONFIG_FILE="+rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1",
-		"POLAR_SERVER_URL=http://"+listener.Addr().String(), "POLAR_ACCESS_TOKEN="+localpolar.DefaultToken)
-	b.env, b.server, b.http = env, server, httpServer
+	var others []*workspace
+	if b.o.floor {
+		quiet := []string{"TF_LOG_SDK=off", "TF_LOG_SDK_PROTO=off", "TF_LOG_SDK_FRAMEWORK=off"}
+		for _, w := range []struct {
+			kind   string
+			env    []string
+			config func(string) string
+		}{
+			{kindFloor, nil, func(s string) string { return floorConfig(n, s) }},
+			{kindFloorQuiet, quiet, func(s string) string { return floorConfig(n, s) }},
+			{kindData, nil, func(s string) string { return dataConfig(n, s) }},
+		} {
+			ws, err := b.workspace(w.kind, tag, nil, b.rc, w.env, w.config)
+			if err != nil {
+				return err
+			}
+			others = append(others, ws)
+		}
+	}
+	largest := n == slices.Max(b.o.sizes) && run == 0
+
+	// Create.
+	for _, ws := range append(append([]*workspace{polar}, others...), nonNil(before)...) {
+		if _, _, err := b.step(ws, n, run, opApply, applyArgs, nil, expectation{post: n}); err != nil {
+			return err
+		}
+	}
+
+	// Plan with T = n live meters, then under the rate limit; the memory watch samples the largest plan.
+	for _, ws := range append(append([]*workspace{polar}, others...), nonNil(before)...) {
+		var watch *memoryWatch
+		if largest && (ws == polar || ws.kind == kindFloorQuiet) {
+			watch = &memoryWatch{}
+		}
+		got, took, err := b.step(ws, n, run, opPlan, planArgs, watch, expectation{readBound: readBound(n, n, 0)})
+		if err != nil {
+			return err
+		}
+		if watch != nil {
+			b.memory = append(b.memory, memoryPeak{kind: ws.kind, n: n, provider: watch.provider, terraform: watch.terraform, instances: len(watch.seen)})
+		}
+		switch ws {
+		case polar:
+			b.recordPlan(planKey{n, n}, got, polar.srv.lastRequests, took)
+		case before:
+			r := b.beforeResult(n)
+			r.requests, r.shape = got, shape(before.srv.lastRequests)
+		}
+	}
+	if b.o.planRateLimit {
+		b.limitedPlan(polar, planKey{n, n})
+		if before != nil && n <= b.o.beforeLimitMax {
+			b.limitedBeforePlan(before, n)
+		}
+	}
+
+	// Plan with T = n + extra: unmanaged live meters made in the organization directly, after the managed ones.
+	polarSrv.seedLive(b.o.extra)
+	live := n + b.o.extra
+	got, took, err := b.step(polar, n, run, opPlanExtra, planArgs, nil, expectation{readBound: readBound(n, live, 0)})
+	if err != nil {
+		return err
+	}
+	b.recordPlan(planKey{n, live}, got, polar.srv.lastRequests, took)
+	if b.o.planRateLimit {
+		b.limitedPlan(polar, planKey{n, live})
+	}
+
+	// No-op apply, update of every meter, destroy: still T = n + extra for the polar workspace.
+	bound := readBound(n, live, 0)
+	others = append([]*workspace{polar}, others...)
+	for _, ws := range others {
+		if _, _, err := b.step(ws, n, run, opNoop, applyArgs, nil, expectation{readBound: bound}); err != nil {
+			return err
+		}
+	}
+	for _, ws := range others {
+		if err := ws.write("-renamed"); err != nil {
+			return err
+		}
+		if _, _, err := b.step(ws, n, run, opUpdate, applyArgs, nil, expectation{readBound: bound, patch: n}); err != nil {
+			return err
+		}
+	}
+	for _, ws := range others {
+		if _, _, err := b.step(ws, n, run, opDelete, destroyArgs, nil, expectation{readBound: bound, patch: n}); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
-func (b *bench) close(keep bool) {
-	_ = b.http.Close()
-	if keep {
-		log.Printf("work directory kept: %s", b.work)
+func nonNil(ws *workspace) []*workspace {
+	if ws == nil {
+		return nil
+	}
+	return []*workspace{ws}
+}
+
+// step runs one Terraform command in ws, records its wall time under op, and, for a workspace with a server, checks
+// its requests against want (the earlier provider's are recorded, not checked: they are what the change improved on).
+// The requests of the first run go into the requests table.
+func (b *bench) step(ws *workspace, n, run int, op string, args []string, watch *memoryWatch, want expectation) (tally, time.Duration, error) {
+	log.Printf("N=%d run %d/%d: %s, %s", n, run+1, b.o.runs, ws.kind, op)
+	live := 0
+	if ws.srv != nil {
+		live = ws.srv.live() // T as the command starts: destroy archives the managed meters
+	}
+	took, err := b.terraformRun(ws, args, watch)
+	if err != nil {
+		b.bug("%s %s of %d meters failed: %v", ws.kind, op, n, err)
+		return tally{}, took, fmt.Errorf("%s %s, N=%d: %w", ws.kind, op, n, err)
+	}
+	if op != opPlanExtra { // that plan's time is kept in its planResult
+		b.recordTime(n, op, ws.kind, took)
+	}
+	if ws.srv == nil {
+		return tally{}, took, nil
+	}
+	got := countRequests(ws.srv.lastRequests)
+	name, allowed, verdict := ws.kind, want.String(), "ok"
+	if ws.kind == kindBefore {
+		name, allowed, verdict = kindPolar+" at "+b.o.before, "-", "(not checked)"
+	} else if why := want.excess(got); why != "" {
+		verdict = "BUG"
+		b.bug("%s %s of N=%d meters (T=%d live, %d archived): %s; request log: %s", ws.kind, op, n, live, b.o.archived, why, shape(ws.srv.lastRequests))
+	}
+	if run == 0 {
+		b.requestRows = append(b.requestRows, fmt.Sprintf("%s\t%d\t%d\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s",
+			name, n, live, op, got.post, got.get, got.patch, got.list, got.limited, got.other, allowed, verdict,
+			clip(shape(ws.srv.lastRequests), 70)))
+	}
+	return got, took, nil
+}
+
+// recordTime keeps a wall time of the cycle.
+func (b *bench) recordTime(n int, op, kind string, took time.Duration) {
+	if b.times[n] == nil {
+		b.times[n] = map[string]map[string][]time.Duration{}
+	}
+	if b.times[n][op] == nil {
+		b.times[n][op] = map[string][]time.Duration{}
+	}
+	b.times[n][op][kind] = append(b.times[n][op][kind], took)
+}
+
+// recordPlan keeps a plan's requests and wall time.
+func (b *bench) recordPlan(k planKey, got tally, requests []localpolar.RecordedRequest, took time.Duration) {
+	r := b.plans[k]
+	if r == nil {
+		r = &planResult{bound: readBound(k.n, k.t, 0), requests: got, shape: shape(requests)}
+		b.plans[k] = r
+		b.planOrder = append(b.planOrder, k)
+	}
+	if got.reads() > r.requests.reads() { // the table shows the worst run
+		r.requests, r.shape = got, shape(requests)
+	}
+	r.wall = append(r.wall, took)
+}
+
+// limitedPlan repeats the polar plan under the rate limit, in fresh windows.
+func (b *bench) limitedPlan(ws *workspace, k planKey) {
+	log.Printf("N=%d, T=%d: plan under %d requests per %v", k.n, k.t, rateLimit, rateWindow)
+	took, got, err := b.underLimit(ws)
+	r := b.plans[k]
+	r.limited = append(r.limited, took)
+	r.limited429 += got.limited
+	r.limitedShape = shape(ws.srv.lastRequests)
+	if err != nil {
+		r.limitedFailed++
+		b.bug("plan of N=%d meters (T=%d) under the rate limit failed: %v", k.n, k.t, err)
 		return
 	}
-	_ = os.RemoveAll(b.work)
+	if why := (expectation{readBound: r.bound, limited: true}).excess(got); why != "" {
+		b.bug("plan of N=%d meters (T=%d) under the rate limit: %s; request log: %s", k.n, k.t, why, r.limitedShape)
+	}
 }
 
-// providerAddress reads the provider address from main.go, where alone it is declared.
-func providerAddress(mainGo string) (string, error) {
-	src, err := os.ReadFile(mainGo)
+func (b *bench) limitedBeforePlan(ws *workspace, n int) {
+	log.Printf("N=%d: earlier provider's plan under %d requests per %v (it reads by ID: about %v)", n, rateLimit, rateWindow,
+		time.Duration(n)*rateWindow/rateLimit)
+	took, got, err := b.underLimit(ws)
+	r := b.beforeResult(n)
+	r.limitedRan = true
+	r.limited = append(r.limited, took)
+	r.limited429 += got.limited
 	if err != nil {
-		return "", err
+		r.limitedFailed++
+		log.Printf("earlier provider's plan under the rate limit failed (not a BUG of this provider): %v", err)
 	}
-	m := regexp.MustCompile(`Address:\s*"([^"]+)"`).FindSubmatch(src)
-	if m == nil {
-		return "", errors.New("no provider Address in main.go")
-	}
-	return string(m[1]), nil
 }
 
-// printMachine prints what the figures depend on.
-func (b *bench) printMachine() {
-	cpu, mem := "unknown", "unknown"
-	if f, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		if m := regexp.MustCompile(`(?m)^model name\s*:\s*(.+)$`).FindSubmatch(f); m != nil {
-			cpu = string(m[1])
-		}
-	}
-	if f, err := os.ReadFile("/proc/meminfo"); err == nil {
-		if m := regexp.MustCompile(`(?m)^MemTotal:\s*(\d+) kB`).FindSubmatch(f); m != nil {
-			kb, _ := strconv.Atoi(string(m[1]))
-			mem = fmt.Sprintf("%.1f GiB", float64(kb)/(1<<20))
-		}
-	}
-	tfVersion := "unknown"
-	if out, err := exec.Command(b.terraform, "version", "-json").Output(); err == nil {
-		var v struct {
-			TerraformVersion string `json:"terraform_version"`
-		}
-		if json.Unmarshal(out, &v) == nil {
-			tfVersion = v.TerraformVersion
-		}
-	}
-	load := "unknown"
-	if f, err := os.ReadFile("/proc/loadavg"); err == nil {
-		load = strings.Join(strings.Fields(string(f))[:3], " ")
-	}
-	fmt.Printf("machine: %d CPUs (%s), %s memory, %s/%s; %s; Terraform %s; load average %s at start\n", runtime.NumCPU(), cpu, mem,
-		runtime.GOOS, runtime.GOARCH, runtime.Version(), tfVersion, load)
-	fmt.Printf("server: local Polar-compatible server in this process, %v latency per response; Terraform -parallelism 10 (default)\n", b.latency)
+// underLimit runs a plan in ws with its server limited to rateLimit requests per rateWindow, in fresh windows.
+func (b *bench) underLimit(ws *workspace) (time.Duration, tally, error) {
+	ws.srv.polar.SetRateLimit(rateLimit, rateWindow)
+	defer ws.srv.polar.SetRateLimit(0, 0)
+	took, err := b.terraformRun(ws, planArgs, nil)
+	return took, countRequests(ws.srv.lastRequests), err
 }
 
-// --- Section 1: requests per operation and wall time against terraform_data ---
-
-// operation is one Terraform command of the cycle every size goes through.
-type operation struct {
-	name string
-	args []string
-	want func(n int) tally // the API-call floor
-}
-
-var cycle = []operation{
-	{"apply", []string{"apply", "-auto-approve"}, func(n int) tally { return tally{post: n} }},
-	{"plan", []string{"plan", "-detailed-exitcode"}, func(n int) tally { return tally{get: n} }},
-	{"no-op apply", []string{"apply", "-auto-approve"}, func(n int) tally { return tally{get: n} }},
-	// destroy refreshes first (one GET each, as Terraform does for every provider), then archives (one PATCH each).
-	{"destroy", []string{"destroy", "-auto-approve"}, func(n int) tally { return tally{get: n, patch: n} }},
-}
-
-// goals are the wall-time goals against terraform_data.
-var goals = map[string]float64{"plan": 1.5, "apply": 2}
-
-// timing is one operation's wall times, over the runs.
-type timing struct {
-	polar, data []time.Duration
-}
-
-func (b *bench) floorAndTime(counts []int, runs int) error {
-	times := map[int]map[string]*timing{}
-	var tallies []string
-	peak := memoryPeak{}
-	for _, n := range counts {
-		polarDir, err := b.workspace(fmt.Sprintf("polar-%d", n), b.polarConfig("", n))
-		if err != nil {
-			return err
-		}
-		dataDir, err := b.workspace(fmt.Sprintf("data-%d", n), fmt.Sprintf("resource \"terraform_data\" \"x\" {\n  count = %d\n  input = count.index\n}\n", n))
-		if err != nil {
-			return err
-		}
-		times[n] = map[string]*timing{}
-		for run := range runs {
-			for _, op := range cycle {
-				log.Printf("N=%d run %d/%d: %s", n, run+1, runs, op.name)
-				b.server.ResetRequests()
-				var watch *memoryWatch
-				if n == slices.Max(counts) && op.name == "plan" && run == 0 {
-					watch = &memoryWatch{}
-				}
-				took, err := b.terraformRun(polarDir, op.args, watch)
-				if err != nil {
-					return fmt.Errorf("polar %s, N=%d: %w", op.name, n, err)
-				}
-				if watch != nil {
-					peak = memoryPeak{n: n, provider: watch.provider, terraform: watch.terraform, instances: len(watch.seen)}
-				}
-				got := countRequests(b.server.Requests())
-				if run == 0 {
-					tallies = append(tallies, b.tallyRow(op, n, got))
-				}
-				dataTook, err := b.terraformRun(dataDir, op.args, nil)
-				if err != nil {
-					return fmt.Errorf("terraform_data %s, N=%d: %w", op.name, n, err)
-				}
-				t := times[n][op.name]
-				if t == nil {
-					t = &timing{}
-					times[n][op.name] = t
-				}
-				t.polar = append(t.polar, took)
-				t.data = append(t.data, dataTook)
-			}
-		}
+func (b *bench) beforeResult(n int) *beforeResult {
+	if b.before[n] == nil {
+		b.before[n] = &beforeResult{}
 	}
-
-	fmt.Printf("\n## Requests per operation (floor: apply = N POST, plan = N GET, no-op apply = N GET, destroy = N GET + N PATCH)\n\n")
-	table("N\toperation\tPOST\tGET\tPATCH\tlist\t429\tother\tfloor\tverdict", tallies)
-
-	var rows []string
-	for _, n := range counts {
-		for _, op := range cycle {
-			t := times[n][op.name]
-			p, d := median(t.polar), median(t.data)
-			ratio := p.Seconds() / d.Seconds()
-			goal, verdict := "-", "-"
-			if g, ok := goals[op.name]; ok {
-				goal = fmt.Sprintf("≤ %.1f×", g)
-				verdict = "met"
-				if ratio > g {
-					verdict = "NOT met"
-				}
-			}
-			rows = append(rows, fmt.Sprintf("%d\t%s\t%.2f s\t%.2f s\t%.2f×\t%s\t%s", n, op.name, p.Seconds(), d.Seconds(), ratio, goal, verdict))
-		}
-	}
-	fmt.Printf("\n## Wall time against terraform_data (%v latency, median of %d run(s))\n\n", b.latency, runs)
-	table("N\toperation\tpolar_meter\tterraform_data\tratio\tgoal\tverdict", rows)
-
-	if peak.instances > 0 {
-		fmt.Printf("\n## Peak memory during the %d-meter plan (VmHWM)\n\n", peak.n)
-		table("process\tpeak RSS", []string{
-			fmt.Sprintf("terraform-provider-polar (largest of %d instance(s))\t%.1f MiB", peak.instances, float64(peak.provider)/1024),
-			fmt.Sprintf("terraform\t%.1f MiB", float64(peak.terraform)/1024),
-		})
-	}
-	return nil
+	return b.before[n]
 }
 
-// tallyRow formats one operation's request counts, printing a BUG line when they are not the floor.
-func (b *bench) tallyRow(op operation, n int, got tally) string {
-	want := op.want(n)
-	verdict := "at floor"
-	if got != want {
-		verdict = "BUG"
-		b.bugs++
-		fmt.Printf("BUG: %s of %d meters sent %s; the floor is %s\n", op.name, n, got, want)
-	}
-	return fmt.Sprintf("%d\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s", n, op.name, got.post, got.get, got.patch, got.list, got.limited, got.other, want, verdict)
+func (b *bench) bug(format string, args ...any) {
+	b.bugs++
+	fmt.Printf("BUG: "+format+"\n", args...)
 }
 
-// tally counts requests by kind; 429s are counted apart from the method they refused.
-type tally struct {
-	post, get, patch, list, limited, other int
+// --- Configurations ---
+
+// polarConfig is n minimal meters (schema 1.0: filter and aggregation as nested attributes) under an optional
+// provider block; suffix is appended to every name.
+func (b *bench) polarConfig(providerBlock string, n int, suffix string) string {
+	return b.required("polar", b.address) + providerBlock + fmt.Sprintf(`resource "polar_meter" "bench" {
+  count       = %d
+  name        = "bench-${count.index}%s"
+  filter      = { conjunction = "and" }
+  aggregation = { func = "count" }
+}
+`, n, suffix)
 }
 
-func (t tally) String() string {
-	var parts []string
-	for _, p := range []struct {
-		name string
-		n    int
-	}{{"POST", t.post}, {"GET", t.get}, {"PATCH", t.patch}, {"list", t.list}, {"429", t.limited}, {"other", t.other}} {
-		if p.n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.name))
-		}
-	}
-	if len(parts) == 0 {
-		return "nothing"
-	}
-	return strings.Join(parts, " + ")
-}
-
-func countRequests(requests []localpolar.RecordedRequest) tally {
-	var t tally
-	for _, r := range requests {
-		onMeter := strings.HasPrefix(r.Path, "/v1/meters/") && r.Path != "/v1/meters/"
-		switch {
-		case r.Status == http.StatusTooManyRequests:
-			t.limited++
-		case r.Method == http.MethodPost && r.Path == "/v1/meters/":
-			t.post++
-		case r.Method == http.MethodGet && onMeter:
-			t.get++
-		case r.Method == http.MethodPatch && onMeter:
-			t.patch++
-		case r.Method == http.MethodGet && r.Path == "/v1/meters/":
-			t.list++
-		default:
-			t.other++
-		}
-	}
-	return t
-}
-
-// --- Section 2: apply under a rate limit, without and with the client-side limiter ---
-
-func (b *bench) underRateLimit() error {
-	const (
-		n      = 100
-		limit  = 20
-		window = 5 * time.Second
-	)
-	floor := time.Duration(n) * window / limit
-	var rows []string
-	for _, c := range []struct {
-		name, block string
-	}{
-		{"no client-side limit", ""},
-		{"max_requests_per_minute = 240", "provider \"polar\" {\n  max_requests_per_minute = 240\n}\n"},
-	} {
-		dir, err := b.workspace("ratelimit-"+strings.Fields(c.name)[0], b.polarConfig(c.block, n))
-		if err != nil {
-			return err
-		}
-		log.Printf("rate limit %d per %v: apply of %d meters, %s", limit, window, n, c.name)
-		b.server.ResetRequests()
-		b.server.SetRateLimit(limit, window) // fresh windows
-		took, applyErr := b.terraformRun(dir, []string{"apply", "-auto-approve"}, nil)
-		requests := b.server.Requests()
-		b.server.SetRateLimit(0, 0)
-		got, failures := countRequests(requests), 0
-		for _, r := range requests {
-			if r.Status != http.StatusCreated && r.Status != http.StatusTooManyRequests {
-				failures++
-			}
-		}
-		if applyErr != nil || failures > 0 || got.post != n {
-			b.bugs++
-			fmt.Printf("BUG: apply of %d meters under the rate limit (%s): %d created, %d failed requests, error %v\n",
-				n, c.name, got.post, failures, applyErr)
-		}
-		ratio := took.Seconds() / floor.Seconds()
-		verdict := "met"
-		if ratio > 1.2 || applyErr != nil || failures > 0 {
-			verdict = "NOT met"
-		}
-		rows = append(rows, fmt.Sprintf("%s\t%.1f s\t%.1f s\t%.2f×\t%d\t%d\t%d\t%s", c.name, took.Seconds(), floor.Seconds(), ratio, got.post, got.limited, failures, verdict))
-		log.Printf("destroying the %d meters without the rate limit", n)
-		if _, err := b.terraformRun(dir, []string{"destroy", "-auto-approve"}, nil); err != nil {
-			return err
-		}
-	}
-	fmt.Printf("\n## Apply of %d meters under a rate limit of %d requests per %v (floor = %d ÷ (%d/%v) = %v)\n\n", n, limit, window, n, limit, window, floor)
-	table("client\twall time\tfloor\tratio\tmeters created\t429s\tfailed requests\tgoal ≤ 1.2×, no failure", rows)
-	return nil
-}
-
-// --- Helpers ---
-
-// polarConfig is n minimal meters under an optional provider block.
-func (b *bench) polarConfig(providerBlock string, n int) string {
-	return fmt.Sprintf("terraform {\n  required_providers {\n    polar = { source = %q }\n  }\n}\n", b.address) +
-		providerBlock + fmt.Sprintf(`resource "polar_meter" "bench" {
+// blockConfig is the same meters in the syntax of the provider before schema 1.0: filter and aggregation as blocks.
+func (b *bench) blockConfig(n int, suffix string) string {
+	return b.required("polar", b.address) + fmt.Sprintf(`resource "polar_meter" "bench" {
   count = %d
-  name  = "bench-${count.index}"
+  name  = "bench-${count.index}%s"
   filter {
     conjunction = "and"
   }
@@ -423,111 +427,23 @@ func (b *bench) polarConfig(providerBlock string, n int) string {
     func = "count"
   }
 }
-`, n)
+`, n, suffix)
 }
 
-// workspace makes a directory holding main.tf.
-func (b *bench) workspace(name, config string) (string, error) {
-	dir := filepath.Join(b.work, name)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", err
-	}
-	return dir, os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config), 0o600)
+func floorConfig(n int, suffix string) string {
+	return fmt.Sprintf("terraform {\n  required_providers {\n    floor = { source = %q }\n  }\n}\n", floorAddress) +
+		fmt.Sprintf("resource \"floor_thing\" \"bench\" {\n  count = %d\n  name  = \"bench-${count.index}%s\"\n}\n", n, suffix)
 }
 
-// terraformRun runs one Terraform command in dir and returns its wall time; watch, if any, samples memory meanwhile.
-func (b *bench) terraformRun(dir string, args []string, watch *memoryWatch) (time.Duration, error) {
-	cmd := exec.Command(b.terraform, append(args, "-input=false", "-no-color")...)
-	cmd.Dir = dir
-	cmd.Env = b.env
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		return 0, err
-	}
-	done := make(chan struct{})
-	if watch != nil {
-		go watch.sample(cmd.Process.Pid, done)
-	}
-	err := cmd.Wait()
-	took := time.Since(start)
-	close(done)
-	if err != nil {
-		return took, fmt.Errorf("terraform %s: %w\n%s", strings.Join(args, " "), err, tail(out.String(), 40))
-	}
-	return took, nil
+func dataConfig(n int, suffix string) string {
+	return fmt.Sprintf("resource \"terraform_data\" \"bench\" {\n  count = %d\n  input = \"bench-${count.index}%s\"\n}\n", n, suffix)
 }
 
-// memoryWatch samples the peak resident memory (VmHWM) of a terraform process and of its provider children.
-type memoryWatch struct {
-	provider, terraform int // KiB
-	seen                map[int]bool
+func (b *bench) required(name, source string) string {
+	return fmt.Sprintf("terraform {\n  required_providers {\n    %s = { source = %q }\n  }\n}\n", name, source)
 }
 
-func (w *memoryWatch) sample(pid int, done <-chan struct{}) {
-	w.seen = map[int]bool{}
-	ticker := time.NewTicker(20 * time.Millisecond)
-	defer ticker.Stop()
-	for {
-		w.terraform = max(w.terraform, vmHWM(pid))
-		for _, child := range children(pid) {
-			if comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", child)); strings.HasPrefix(string(comm), "terraform-provi") {
-				w.seen[child] = true
-				w.provider = max(w.provider, vmHWM(child))
-			}
-		}
-		select {
-		case <-done:
-			return
-		case <-ticker.C:
-		}
-	}
-}
-
-// children lists the processes whose parent is pid.
-func children(pid int) []int {
-	entries, _ := os.ReadDir("/proc")
-	var out []int
-	for _, e := range entries {
-		child, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", child))
-		if err != nil {
-			continue
-		}
-		// stat is "pid (comm) state ppid ...": comm may hold spaces, so read after its closing parenthesis.
-		fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
-		if len(fields) > 1 && fields[1] == strconv.Itoa(pid) {
-			out = append(out, child)
-		}
-	}
-	return out
-}
-
-// vmHWM reads a process's peak resident set size in KiB; 0 once it is gone.
-func vmHWM(pid int) int {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	scanner := bufio.NewScanner(f)
-	for scanner.Scan() {
-		if value, ok := strings.CutPrefix(scanner.Text(), "VmHWM:"); ok {
-			kb, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(value), " kB"))
-			return kb
-		}
-	}
-	return 0
-}
-
-// memoryPeak is what the memory section reports.
-type memoryPeak struct {
-	n, provider, terraform, instances int
-}
+// --- Helpers ---
 
 func parseSizes(s string) ([]int, error) {
 	var out []int
@@ -542,21 +458,30 @@ func parseSizes(s string) ([]int, error) {
 }
 
 func median(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
 	sorted := slices.Clone(ds)
 	slices.Sort(sorted)
 	return sorted[len(sorted)/2]
 }
 
-func table(header string, rows []string) {
-	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, header)
-	for _, row := range rows {
-		fmt.Fprintln(w, row)
+func clip(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
 	}
-	_ = w.Flush()
+	return s
 }
 
 func tail(s string, lines int) string {
 	all := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	return strings.Join(all[max(0, len(all)-lines):], "\n")
+}
+
+// writeFile writes a file of the work directory.
+func writeFile(dir, name, content string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600)
 }
