@@ -17,7 +17,7 @@ provider_installation {
 }
 RC
 
-bash scripts/progress.sh "building the local Polar-compatible server" go build -o "$work/localpolar" ./cmd/localpolar
+bash scripts/progress.sh "building the local Polar-compatible server" -- go build -o "$work/localpolar" ./cmd/localpolar
 port=$(( 20000 + RANDOM % 20000 ))
 "$work/localpolar" -addr "127.0.0.1:$port" &
 server_pid=$!

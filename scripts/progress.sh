@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
-# progress.sh "WHAT" COMMAND [ARG...]: runs COMMAND, saying on stderr what it does, that it is still at it every 30
-# seconds (first builds and module downloads are silent for minutes), and how long it took.
-# The exit status is COMMAND's.
+# progress.sh WHAT [NOTE --] COMMAND [ARG...]: runs COMMAND, saying on stderr what it does (and NOTE, e.g. how long it
+# takes the first time), that it is still at it every 30 seconds (first builds and module downloads are silent for
+# minutes), and how long it took. The exit status is COMMAND's. `progress.sh WHAT -- COMMAND` works too.
 set -uo pipefail
 
 what=$1
 shift
-echo "== $what" >&2
+note=""
+if [[ ${1:-} == -- ]]; then
+  shift
+elif [[ ${2:-} == -- ]]; then
+  note=" ($1)"
+  shift 2
+fi
+(($# > 0)) || { echo "usage: progress.sh WHAT [NOTE --] COMMAND [ARG...]" >&2; exit 2; }
+
+echo "== $what$note" >&2
 start=$SECONDS
 "$@" &
 job=$!
@@ -24,7 +33,7 @@ status=$?
 kill "$ticker" 2>/dev/null
 wait "$ticker" 2>/dev/null
 if ((status == 0)); then
-  (( SECONDS - start >= 10 )) && echo "   done in $((SECONDS - start)) s" >&2
+  ((SECONDS - start >= 10)) && echo "   done in $((SECONDS - start)) s" >&2
 else
   echo "   failed after $((SECONDS - start)) s (exit status $status)" >&2
 fi

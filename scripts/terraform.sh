@@ -57,7 +57,7 @@ fi
 say "no Terraform 1.5+ on PATH: building Terraform $version from the Go module proxy into $cache_dir."
 say "This happens once: about 5 minutes on 2 cores (downloading about 110 modules, then compiling). Later runs reuse it."
 mkdir -p "$cache_dir"
-if ! GOBIN="$cache_dir" "$(dirname "$0")/progress.sh" "building Terraform $version" \
+if ! GOBIN="$cache_dir" "$(dirname "$0")/progress.sh" "building Terraform $version" -- \
   go install "github.com/hashicorp/terraform@v$version" >&2; then
   say "building Terraform $version failed (is the Go module proxy reachable? see GOPROXY)"
   exit 1
