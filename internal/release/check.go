@@ -130,7 +130,7 @@ func CheckZips(dist, version string) []string {
 	for _, p := range Platforms {
 		name := ZipName(version, p)
 		want[name] = true
-		binary, zipProblems := readOnlyEntry(filepath.Join(dist, name), BinaryName(version, p))
+		binary, zipProblems := readBinaryEntry(filepath.Join(dist, name), BinaryName(version, p))
 		problems = append(problems, zipProblems...)
 		if binary != nil {
 			problems = append(problems, CheckBinary(name, binary, p, version)...)
@@ -145,36 +145,57 @@ func CheckZips(dist, version string) []string {
 	return problems
 }
 
-// readOnlyEntry returns the content of the zip's single entry, which must be an executable file named name.
-func readOnlyEntry(path, name string) ([]byte, []string) {
+// licenceTitle opens the MPL-2.0 text every archive carries beside the binary.
+const licenceTitle = "Mozilla Public License, version 2.0"
+
+// archiveDocs are the files every archive carries beside the binary: the licence, and the README saying where the
+// source is.
+var archiveDocs = []string{"LICENSE", "README.md"}
+
+// readBinaryEntry returns the content of the zip's binary, an executable file named name, which the zip must hold
+// with archiveDocs and nothing else; LICENSE must be the MPL-2.0 text.
+func readBinaryEntry(path, name string) ([]byte, []string) {
 	base := filepath.Base(path)
 	r, err := zip.OpenReader(path)
 	if err != nil {
 		return nil, []string{base + ": missing or unreadable: " + err.Error()}
 	}
 	defer func() { _ = r.Close() }()
+	entries := map[string]*zip.File{}
 	var names []string
 	for _, f := range r.File {
+		entries[f.Name] = f
 		names = append(names, f.Name)
 	}
-	if len(r.File) != 1 || r.File[0].Name != name {
-		return nil, []string{fmt.Sprintf("%s: holds %q, want exactly [%q]", base, names, name)}
+	want := append([]string{name}, archiveDocs...)
+	slices.Sort(names)
+	slices.Sort(want)
+	if !slices.Equal(names, want) {
+		return nil, []string{fmt.Sprintf("%s: holds %q, want exactly %q", base, names, want)}
 	}
-	f := r.File[0]
 	var problems []string
+	if licence, err := readEntry(entries["LICENSE"]); err != nil || !bytes.Contains(licence, []byte(licenceTitle)) {
+		problems = append(problems, fmt.Sprintf("%s: LICENSE is not the MPL-2.0 text (%v)", base, err))
+	}
+	f := entries[name]
 	if !f.Mode().IsRegular() || f.Mode().Perm()&0o100 == 0 {
 		problems = append(problems, fmt.Sprintf("%s: %s has mode %v, want an executable file", base, name, f.Mode()))
 	}
-	rc, err := f.Open()
-	if err != nil {
-		return nil, append(problems, fmt.Sprintf("%s: %s: %v", base, name, err))
-	}
-	defer func() { _ = rc.Close() }()
-	data, err := io.ReadAll(rc)
+	data, err := readEntry(f)
 	if err != nil {
 		return nil, append(problems, fmt.Sprintf("%s: %s: %v", base, name, err))
 	}
 	return data, problems
+}
+
+// readEntry reads one file of a zip.
+func readEntry(f *zip.File) ([]byte, error) {
+	rc, err := f.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = rc.Close() }()
+	return io.ReadAll(rc)
 }
 
 // CheckBinary checks a binary as .goreleaser.yml builds it: this module's main package for p (Go build information),
@@ -336,7 +357,7 @@ func ProviderAddress(mainGo []byte) (string, error) {
 // dev_overrides for address, and checks that `terraform providers schema -json` lists resourceType from it.
 func CheckServesProvider(ctx context.Context, terraform, zipPath, binaryName, address, resourceType string) []string {
 	base := filepath.Base(zipPath)
-	binary, problems := readOnlyEntry(zipPath, binaryName)
+	binary, problems := readBinaryEntry(zipPath, binaryName)
 	if binary == nil {
 		return problems
 	}

@@ -77,7 +77,11 @@ func TestChecksCatchBrokenArtifacts(t *testing.T) {
 	var sums strings.Builder
 	for _, p := range Platforms {
 		path := filepath.Join(dist, ZipName(version, p))
-		writeZip(t, path, map[string][]byte{BinaryName(version, p): []byte("fake binary for " + p.String())})
+		writeZip(t, path, map[string][]byte{
+			BinaryName(version, p): []byte("fake binary for " + p.String()),
+			"LICENSE":              readFile(t, filepath.Join(repoRoot, "LICENSE")),
+			"README.md":            []byte("readme"),
+		})
 		fmt.Fprintf(&sums, "%x  %s\n", sha256.Sum256(readFile(t, path)), ZipName(version, p))
 	}
 	fmt.Fprintf(&sums, "%x  %s\n", sha256.Sum256(manifest), ManifestName(version))
@@ -112,11 +116,14 @@ var mutations = []mutation{
 		name: "binary misnamed in its zip",
 		mutate: func(t *testing.T, dist, version string, manifest []byte) []byte {
 			path := filepath.Join(dist, ZipName(version, Platform{"linux", "arm64"}))
-			binary := zipEntries(t, path)[BinaryName(version, Platform{"linux", "arm64"})]
-			writeZip(t, path, map[string][]byte{ProjectName: binary})
+			entries := zipEntries(t, path)
+			binary := BinaryName(version, Platform{"linux", "arm64"})
+			entries[ProjectName] = entries[binary]
+			delete(entries, binary)
+			writeZip(t, path, entries)
 			return manifest
 		},
-		want: `linux_arm64\.zip: holds \["terraform-provider-polar"\], want exactly \["terraform-provider-polar_v{V}"\]`,
+		want: `linux_arm64\.zip: holds \["LICENSE" "README\.md" "terraform-provider-polar"\], want exactly \["LICENSE" "README\.md" "terraform-provider-polar_v{V}"\]`,
 	},
 	{
 		name: "extra file in a zip",
@@ -124,11 +131,22 @@ var mutations = []mutation{
 			p := Platform{"windows", "amd64"}
 			path := filepath.Join(dist, ZipName(version, p))
 			entries := zipEntries(t, path)
-			entries["README.md"] = []byte("readme")
+			entries["NOTES.txt"] = []byte("notes")
 			writeZip(t, path, entries)
 			return manifest
 		},
-		want: `windows_amd64\.zip: holds .*README\.md.*, want exactly \["terraform-provider-polar_v{V}\.exe"\]`,
+		want: `windows_amd64\.zip: holds .*NOTES\.txt.*, want exactly \["LICENSE" "README\.md" "terraform-provider-polar_v{V}\.exe"\]`,
+	},
+	{
+		name: "licence missing its text",
+		mutate: func(t *testing.T, dist, version string, manifest []byte) []byte {
+			path := filepath.Join(dist, ZipName(version, Platform{"darwin", "arm64"}))
+			entries := zipEntries(t, path)
+			entries["LICENSE"] = []byte("All rights reserved.")
+			writeZip(t, path, entries)
+			return manifest
+		},
+		want: `darwin_arm64\.zip: LICENSE is not the MPL-2.0 text`,
 	},
 	{
 		name: "checksum mismatch",
