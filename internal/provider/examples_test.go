@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -22,6 +23,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/polar-terraform/terraform-provider-polar/internal/localpolar"
 )
@@ -48,7 +50,15 @@ var (
 	providerAddressRE = regexp.MustCompile(`Address:\s*"([^"]+)"`)
 	serverSettingRE   = regexp.MustCompile(`(?m)^\s*server\s*=\s*"([^"]*)"`)
 	serverURLRE       = regexp.MustCompile(`(?m)^\s*server_url\s*=\s*"([^"]*)"`)
+	localModuleRE     = regexp.MustCompile(`(?m)^\s*source\s*=\s*"(\.\.?/[^"]*)"`)
+	requiredVersionRE = regexp.MustCompile(`(?m)^\s*required_version\s*=\s*">=\s*(\d+)\.(\d+)[^"]*"`)
 )
+
+// exampleSeeds are the meters Polar holds before an example applies, for examples that adopt existing meters
+// (paths under examples/, JSON arrays of meters as GET returns them).
+var exampleSeeds = map[string]string{
+	"bulk-adoption": "local-server/dashboard-meters.json",
+}
 
 // exampleModule is one configuration under examples/ that must apply on its own against an empty server.
 type exampleModule struct {
@@ -56,6 +66,7 @@ type exampleModule struct {
 	files         []string // the .tf files applied together
 	importCommand string   // import.sh checked against this example's state, if any
 	importBlock   string   // import-by-string-id.tf checked against this example's state, if any
+	dir           string   // the example's directory, whose subdirectories hold its local modules, if any
 }
 
 // TestAccExamples applies every example, verbatim, with the real Terraform CLI against a fresh local server, then
@@ -64,7 +75,10 @@ type exampleModule struct {
 // Examples are found by walking examples/: in the tfplugindocs folders, each provider*.tf, resource*.tf and
 // data-source*.tf file applies alone (as the docs show it), and import.sh / import-by-string-id.tf are checked
 // against the resource*.tf example that declares the address they import to; any other folder (examples/demo) is
-// one module. Files tfplugindocs would not render there fail the test, so nothing in examples/ goes untested.
+// one module, applied with its local modules (a directory another example calls with `source = "./..."` is applied
+// through that example, not alone). Files tfplugindocs would not render there fail the test, so nothing in examples/
+// goes untested. An example that adopts existing meters applies against a server seeded with exampleSeeds, and must
+// import them all and change none; an example whose required_version asks for a newer CLI skips on older ones.
 //
 // The provider under test sends its requests through an HTTP client that delivers them all to the local server, so
 // an example's provider block stays as written: examples/provider's `server = "sandbox"` is validated, resolved to
@@ -75,7 +89,11 @@ func TestAccExamples(t *testing.T) {
 	// The examples declare the provider's real source address (required for them to apply on their own), so the
 	// in-process provider is served under that address instead of terraform-plugin-testing's hashicorp/ default.
 	// t.Setenv keeps this test out of parallel runs with the others; its subtests run in parallel with each other.
+	// OpenTofu looks the same source up in its own registry, so under OpenTofu the host is registry.opentofu.org.
 	host, namespace := providerAddress(t)
+	if os.Getenv(resource.EnvTfAcc) != "" {
+		host = testCLI(t).registryHost(host)
+	}
 	t.Setenv(resource.EnvTfAccProviderHost, host)
 	t.Setenv(resource.EnvTfAccProviderNamespace, namespace)
 	for _, ex := range examples {
@@ -86,6 +104,11 @@ func TestAccExamples(t *testing.T) {
 			// testTarget's provider talks to its server through the URL it is given; the examples' provider must
 			// keep the URL the example selects, so it gets a server of its own and a client that delivers there.
 			server, serverURL := localpolar.NewTestServer(t, localpolar.Options{})
+			if hasLocalModules(t, ex.dir) {
+				t.Parallel()
+				applyExampleWithCLI(t, server, newDeliverTo(t, serverURL), ex)
+				return
+			}
 			resource.ParallelTest(t, exampleTestCase(t, server, newDeliverTo(t, serverURL), ex))
 		})
 	}
@@ -112,6 +135,11 @@ func exampleTestCase(t *testing.T, server *localpolar.Server, transport *deliver
 			transport.onlyTo(selectedServer(module)),
 		),
 	}}
+	if seeded := seedExample(t, server, ex); seeded != nil {
+		// The example adopts what Polar holds: every seeded meter imported, none changed, nothing written.
+		steps[0].ConfigPlanChecks.PreApply = []plancheck.PlanCheck{expectImportsOnly(seeded)}
+		steps[0].Check = resource.ComposeAggregateTestCheckFunc(steps[0].Check, noWritesTo(server))
+	}
 
 	if ex.importCommand != "" {
 		address, _ := parseImportCommand(t, ex.importCommand)
@@ -150,6 +178,13 @@ func exampleTestCase(t *testing.T, server *localpolar.Server, transport *deliver
 
 	factories := providerFactories(New("acctest", WithHTTPClient(&http.Client{Transport: transport})))
 	testCase := resource.TestCase{Steps: steps, CheckDestroy: exampleMetersArchived(server)}
+	if m := requiredVersionRE.FindStringSubmatch(module); m != nil {
+		major, _ := strconv.Atoi(m[1])
+		minor, _ := strconv.Atoi(m[2])
+		testCase.TerraformVersionChecks = []tfversion.TerraformVersionCheck{
+			cliAtLeast{major, minor, fmt.Sprintf("examples/%s (required_version %q)", ex.name, strings.TrimSpace(m[0]))},
+		}
+	}
 	if hasProviderBlock {
 		// terraform-plugin-testing wants the providers of a configuration with a provider block on every step.
 		for i := range testCase.Steps {
@@ -159,6 +194,69 @@ func exampleTestCase(t *testing.T, server *localpolar.Server, transport *deliver
 		testCase.ProtoV6ProviderFactories = factories
 	}
 	return testCase
+}
+
+// seedExample stores the meters an adopting example finds in Polar (exampleSeeds) and returns their ids; nil for
+// the other examples.
+func seedExample(t *testing.T, server *localpolar.Server, ex exampleModule) []string {
+	t.Helper()
+	seed, ok := exampleSeeds[ex.name]
+	if !ok {
+		return nil
+	}
+	seeded, err := server.PutMeters([]byte(readExampleFile(t, filepath.Join(examplesRoot, seed))))
+	if err != nil {
+		t.Fatalf("%s: %v", seed, err)
+	}
+	return seeded
+}
+
+// applyExampleWithCLI applies an example that calls local modules, with its modules, by driving the CLI itself
+// (terraform-plugin-testing refuses state with child modules), and checks what exampleTestCase checks: the meters in
+// state are the ones on the server (an adopting example imports every seeded meter and writes nothing), requests go
+// to the server the example selects, the next plan is clean, and destroy archives every meter.
+func applyExampleWithCLI(t *testing.T, server *localpolar.Server, transport *deliverTo, ex exampleModule) {
+	cli := testCLI(t)
+	module := ""
+	for _, file := range ex.files {
+		module += readExampleFile(t, file)
+	}
+	if m := requiredVersionRE.FindStringSubmatch(module); m != nil {
+		major, _ := strconv.Atoi(m[1])
+		minor, _ := strconv.Atoi(m[2])
+		if !cli.atLeast(major, minor) {
+			t.Skipf("examples/%s asks for %s; the CLI under test is %s", ex.name, strings.TrimSpace(m[0]), cli.text)
+		}
+	}
+	seeded := seedExample(t, server, ex)
+	run := newExampleRun(t, cli, ex.dir, New("acctest", WithHTTPClient(&http.Client{Transport: transport})))
+	run.ok("init", "-input=false")
+	changes := run.plan()
+	if seeded != nil {
+		if err := checkImportsOnly(changes, seeded); err != nil {
+			t.Fatalf("examples/%s: %v", ex.name, err)
+		}
+	}
+	run.ok("apply", "-input=false", examplePlanFile)
+	if seeded != nil {
+		assertNoWrites(t, server)
+	}
+	if managed, held := run.stateMeterIDs(), slices.Sorted(slices.Values(server.MeterIDs())); !slices.Equal(managed, held) {
+		t.Fatalf("state manages meters %v, the local server holds %v", managed, held)
+	}
+	if err := transport.onlyTo(selectedServer(module))(nil); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := run.exec("plan", "-input=false", "-detailed-exitcode"); code != 0 {
+		t.Fatalf("the plan after apply should be clean (exit 0), got exit %d:\n%s", code, out)
+	}
+	run.ok("destroy", "-auto-approve", "-input=false")
+	if err := exampleMetersArchived(server)(nil); err != nil {
+		t.Fatal(err)
+	}
+	if left := run.stateMeterIDs(); len(left) != 0 {
+		t.Fatalf("destroy left %d meters in state", len(left))
+	}
 }
 
 // selectedServer is the base URL an example's provider block selects: server_url, else server, else production.
@@ -221,13 +319,18 @@ func (d *deliverTo) onlyTo(base string) resource.TestCheckFunc {
 // and nothing else was.
 func exampleMetersOnServer(server *localpolar.Server, ids map[string]string) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
-		for address, rs := range s.RootModule().Resources {
-			if rs.Type != "polar_meter" || strings.HasPrefix(address, "data.") {
-				continue
-			}
-			ids[address] = rs.Primary.ID
-			if _, ok := server.MeterJSON(rs.Primary.ID); !ok {
-				return fmt.Errorf("%s: meter %s is not on the local server", address, rs.Primary.ID)
+		for _, m := range s.Modules {
+			for address, rs := range m.Resources {
+				if rs.Type != "polar_meter" || strings.HasPrefix(address, "data.") {
+					continue
+				}
+				for i := len(m.Path) - 1; i > 0; i-- { // Path starts with "root"
+					address = "module." + m.Path[i] + "." + address
+				}
+				ids[address] = rs.Primary.ID
+				if _, ok := server.MeterJSON(rs.Primary.ID); !ok {
+					return fmt.Errorf("%s: meter %s is not on the local server", address, rs.Primary.ID)
+				}
 			}
 		}
 		if got := len(server.MeterIDs()); got != len(ids) {
@@ -274,8 +377,12 @@ func discoverExamples(t *testing.T) []exampleModule {
 	if err != nil {
 		t.Fatal(err)
 	}
+	modules := localModuleDirs(t, byDir)
 	var examples []exampleModule
 	for dir, files := range byDir {
+		if modules[dir] {
+			continue // applied through the example that calls it
+		}
 		rel, _ := filepath.Rel(examplesRoot, dir)
 		slices.Sort(files)
 		kind := strings.Split(filepath.ToSlash(rel), "/")[0]
@@ -290,7 +397,7 @@ func discoverExamples(t *testing.T) []exampleModule {
 				}
 			}
 			if len(tf) > 0 {
-				examples = append(examples, exampleModule{name: filepath.ToSlash(rel), files: tf})
+				examples = append(examples, exampleModule{name: filepath.ToSlash(rel), files: tf, dir: dir})
 			}
 		}
 	}
@@ -299,6 +406,40 @@ func discoverExamples(t *testing.T) []exampleModule {
 	}
 	slices.SortFunc(examples, func(a, b exampleModule) int { return strings.Compare(a.name, b.name) })
 	return examples
+}
+
+// localModuleDirs are the directories that an example calls as a local module (`source = "./modules/x"`).
+func localModuleDirs(t *testing.T, byDir map[string][]string) map[string]bool {
+	t.Helper()
+	modules := map[string]bool{}
+	for dir, files := range byDir {
+		for _, f := range files {
+			if !strings.HasSuffix(f, ".tf") {
+				continue
+			}
+			for _, m := range localModuleRE.FindAllStringSubmatch(readExampleFile(t, f), -1) {
+				called := filepath.Clean(filepath.Join(dir, m[1]))
+				if _, ok := byDir[called]; !ok {
+					t.Errorf("%s calls the local module %s, which holds no file", f, m[1])
+				}
+				modules[called] = true
+			}
+		}
+	}
+	return modules
+}
+
+// hasLocalModules reports whether an example's directory has subdirectories (its local modules).
+func hasLocalModules(t *testing.T, dir string) bool {
+	t.Helper()
+	if dir == "" {
+		return false
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return slices.ContainsFunc(entries, os.DirEntry.IsDir)
 }
 
 // docsExamples splits a tfplugindocs folder into one example per rendered file, with the import examples attached
