@@ -46,6 +46,8 @@ type options struct {
 	archived       int
 	latency        time.Duration
 	runs           int
+	planRuns       int
+	planOnly       bool
 	floor          bool
 	planRateLimit  bool
 	applyRateLimit bool
@@ -62,6 +64,8 @@ func run() error {
 	flag.IntVar(&o.archived, "archived", 150, "unmanaged archived meters in the organization (archived out of band)")
 	flag.DurationVar(&o.latency, "latency", 5*time.Millisecond, "latency the local server adds to every response")
 	flag.IntVar(&o.runs, "runs", 1, "times each size is measured; the time tables show the median")
+	flag.IntVar(&o.planRuns, "plan-runs", 1, "times each run repeats the plan with T = N in every workspace, in turns; the tables show the median")
+	flag.BoolVar(&o.planOnly, "plan-only", false, "stop each size after its plans: no no-op apply, update or destroy")
 	flag.BoolVar(&o.floor, "floor", true, "compare wall times with the plugin floor and terraform_data")
 	flag.BoolVar(&o.planRateLimit, "plan-rate-limit", true, "repeat every plan under the rate limit of 20 requests per 5 s")
 	flag.BoolVar(&o.applyRateLimit, "apply-rate-limit", true, "apply 100 meters under the rate limit, with and without the client-side limiter (about a minute)")
@@ -74,7 +78,7 @@ func run() error {
 	if o.sizes, err = parseSizes(*sizes); err != nil {
 		return err
 	}
-	o.runs = max(o.runs, 1)
+	o.runs, o.planRuns = max(o.runs, 1), max(o.planRuns, 1)
 	b, err := setUp(o)
 	if err != nil {
 		return err
@@ -210,32 +214,38 @@ func (b *bench) measureSize(n, run int) error {
 	}
 	largest := n == slices.Max(b.o.sizes) && run == 0
 
+	first := run == 0
+	b.run = run
+
 	// Create.
 	for _, ws := range append(append([]*workspace{polar}, others...), nonNil(before)...) {
-		if _, _, err := b.step(ws, n, run, opApply, applyArgs, nil, expectation{post: n}); err != nil {
+		if _, _, err := b.step(ws, n, first, opApply, applyArgs, nil, expectation{post: n}); err != nil {
 			return err
 		}
 	}
 
-	// Plan with T = n live meters, then under the rate limit; the memory watch samples the largest plan.
-	for _, ws := range append(append([]*workspace{polar}, others...), nonNil(before)...) {
-		var watch *memoryWatch
-		if largest && (ws == polar || ws.kind == kindFloorQuiet) {
-			watch = &memoryWatch{}
-		}
-		got, took, err := b.step(ws, n, run, opPlan, planArgs, watch, expectation{readBound: readBound(n, n, 0)})
-		if err != nil {
-			return err
-		}
-		if watch != nil {
-			b.memory = append(b.memory, memoryPeak{kind: ws.kind, n: n, provider: watch.provider, terraform: watch.terraform, instances: len(watch.seen)})
-		}
-		switch ws {
-		case polar:
-			b.recordPlan(planKey{n, n}, got, polar.srv.lastRequests, took)
-		case before:
-			r := b.beforeResult(n)
-			r.requests, r.shape = got, shape(before.srv.lastRequests)
+	// Plan with T = n live meters (-plan-runs times, the workspaces taking turns), then under the rate limit; the
+	// memory watch samples the largest plan.
+	for rep := range b.o.planRuns {
+		for _, ws := range append(append([]*workspace{polar}, others...), nonNil(before)...) {
+			var watch *memoryWatch
+			if largest && rep == 0 && (ws == polar || ws.kind == kindFloorQuiet) {
+				watch = &memoryWatch{}
+			}
+			got, took, err := b.step(ws, n, first && rep == 0, opPlan, planArgs, watch, expectation{readBound: readBound(n, n, 0)})
+			if err != nil {
+				return err
+			}
+			if watch != nil {
+				b.memory = append(b.memory, memoryPeak{kind: ws.kind, n: n, provider: watch.provider, terraform: watch.terraform, instances: len(watch.seen)})
+			}
+			switch ws {
+			case polar:
+				b.recordPlan(planKey{n, n}, got, polar.srv.lastRequests, took)
+			case before:
+				r := b.beforeResult(n)
+				r.requests, r.shape = got, shape(before.srv.lastRequests)
+			}
 		}
 	}
 	if b.o.planRateLimit {
@@ -248,7 +258,7 @@ func (b *bench) measureSize(n, run int) error {
 	// Plan with T = n + extra: unmanaged live meters made in the organization directly, after the managed ones.
 	polarSrv.seedLive(b.o.extra)
 	live := n + b.o.extra
-	got, took, err := b.step(polar, n, run, opPlanExtra, planArgs, nil, expectation{readBound: readBound(n, live, 0)})
+	got, took, err := b.step(polar, n, first, opPlanExtra, planArgs, nil, expectation{readBound: readBound(n, live, 0)})
 	if err != nil {
 		return err
 	}
@@ -257,11 +267,15 @@ func (b *bench) measureSize(n, run int) error {
 		b.limitedPlan(polar, planKey{n, live})
 	}
 
+	if b.o.planOnly {
+		return nil
+	}
+
 	// No-op apply, update of every meter, destroy: still T = n + extra for the polar workspace.
 	bound := readBound(n, live, 0)
 	others = append([]*workspace{polar}, others...)
 	for _, ws := range others {
-		if _, _, err := b.step(ws, n, run, opNoop, applyArgs, nil, expectation{readBound: bound}); err != nil {
+		if _, _, err := b.step(ws, n, first, opNoop, applyArgs, nil, expectation{readBound: bound}); err != nil {
 			return err
 		}
 	}
@@ -269,12 +283,12 @@ func (b *bench) measureSize(n, run int) error {
 		if err := ws.write("-renamed"); err != nil {
 			return err
 		}
-		if _, _, err := b.step(ws, n, run, opUpdate, applyArgs, nil, expectation{readBound: bound, patch: n}); err != nil {
+		if _, _, err := b.step(ws, n, first, opUpdate, applyArgs, nil, expectation{readBound: bound, patch: n}); err != nil {
 			return err
 		}
 	}
 	for _, ws := range others {
-		if _, _, err := b.step(ws, n, run, opDelete, destroyArgs, nil, expectation{readBound: bound, patch: n}); err != nil {
+		if _, _, err := b.step(ws, n, first, opDelete, destroyArgs, nil, expectation{readBound: bound, patch: n}); err != nil {
 			return err
 		}
 	}
@@ -290,9 +304,9 @@ func nonNil(ws *workspace) []*workspace {
 
 // step runs one Terraform command in ws, records its wall time under op, and, for a workspace with a server, checks
 // its requests against want (the earlier provider's are recorded, not checked: they are what the change improved on).
-// The requests of the first run go into the requests table.
-func (b *bench) step(ws *workspace, n, run int, op string, args []string, watch *memoryWatch, want expectation) (tally, time.Duration, error) {
-	log.Printf("N=%d run %d/%d: %s, %s", n, run+1, b.o.runs, ws.kind, op)
+// The requests of the first run (first) go into the requests table.
+func (b *bench) step(ws *workspace, n int, first bool, op string, args []string, watch *memoryWatch, want expectation) (tally, time.Duration, error) {
+	log.Printf("N=%d run %d/%d: %s, %s", n, b.run+1, b.o.runs, ws.kind, op)
 	live := 0
 	if ws.srv != nil {
 		live = ws.srv.live() // T as the command starts: destroy archives the managed meters
@@ -316,7 +330,7 @@ func (b *bench) step(ws *workspace, n, run int, op string, args []string, watch 
 		verdict = "BUG"
 		b.bug("%s %s of N=%d meters (T=%d live, %d archived): %s; request log: %s", ws.kind, op, n, live, b.o.archived, why, shape(ws.srv.lastRequests))
 	}
-	if run == 0 {
+	if first {
 		b.requestRows = append(b.requestRows, fmt.Sprintf("%s\t%d\t%d\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s",
 			name, n, live, op, got.post, got.get, got.patch, got.list, got.limited, got.other, allowed, verdict,
 			clip(shape(ws.srv.lastRequests), 70)))

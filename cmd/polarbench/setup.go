@@ -32,6 +32,7 @@ type bench struct {
 	rc        string // CLI configuration with dev_overrides for this provider and the floor
 	beforeRC  string // CLI configuration for the earlier provider; "" without -before
 	bugs      int
+	run       int // the run under way, from 0
 
 	requestRows []string
 	times       map[int]map[string]map[string][]time.Duration // N → operation → workspace kind → wall times
