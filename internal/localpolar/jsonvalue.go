@@ -80,15 +80,16 @@ func readValue(dec *json.Decoder) (any, error) {
 	case json.Delim('{'):
 		obj := &jsonObject{values: map[string]any{}}
 		for dec.More() {
-			key, err := dec.Token()
+			token, err := dec.Token()
 			if err != nil {
 				return nil, err
 			}
+			key, _ := token.(string) // the decoder only gives string keys inside an object
 			value, err := readValue(dec)
 			if err != nil {
 				return nil, err
 			}
-			obj.set(key.(string), value)
+			obj.set(key, value)
 		}
 		_, err := dec.Token() // '}'
 		return obj, err

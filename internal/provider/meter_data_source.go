@@ -156,7 +156,7 @@ func meterFromAPI(ctx context.Context, meter *polar.Meter) (meterResourceModel, 
 // meterDataAttributes are the resource's meter attributes, read-only and described by what they hold; one
 // definition serves the resource and both data sources, and their types match, so one converter serves all three.
 func meterDataAttributes() map[string]schema.Attribute {
-	return readOnlyAttributes("", resourceschema.Schema(meterResourceSchema).Attributes)
+	return readOnlyAttributes("", meterResourceSchema.Attributes)
 }
 
 // readOnlyAttributes turns resource attributes into computed data source attributes; prefix names the object they
