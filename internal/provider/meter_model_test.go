@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math/big"
 	"reflect"
 	"strings"
@@ -315,5 +316,69 @@ func TestOrganizationChangePlansReplacementWithWarning(t *testing.T) {
 	}
 	if resp.Diagnostics.WarningsCount() != 1 || !strings.Contains(resp.Diagnostics[0].Detail(), "archives the meter") {
 		t.Errorf("replacement diagnostics = %v, want the archive warning", resp.Diagnostics)
+	}
+}
+
+// A 422 lands on the attribute its loc names, through the sent filter's mix of conditions and groups, and says where
+// in its text too; anything else is one error on no attribute.
+func TestAddAPIErrorPutsEachIssueOnItsAttribute(t *testing.T) {
+	sent := &polar.Filter{Conjunction: polar.ConjunctionAnd, Clauses: []polar.FilterItem{
+		condition("a", polar.OperatorEq, polar.StringValue("x")),
+		group(polar.ConjunctionOr, condition("b", polar.OperatorEq, polar.BoolValue(true))),
+		condition("tokens", polar.OperatorGt, polar.IntValue(1<<31-1)),
+	}}
+	apiErr := &polar.APIError{
+		Kind: polar.KindValidation, Method: "PATCH", Path: "/v1/meters/3f2504e0-4f89-41d3-9a0c-0305e82c3301", StatusCode: 422,
+		Validation: []polar.ValidationIssue{
+			{Loc: []any{"body", "filter", "clauses", 2, "value"}, Msg: "Input should be less than 2147483647", Type: "less_than"},
+			{Loc: []any{"body", "filter", "clauses", 1, "clauses", 0, "operator"}, Msg: "Input should be 'eq'", Type: "enum"},
+			{Loc: []any{"body", "custom_label"}, Msg: "Value error, This value contains invalid characters", Type: "value_error"},
+			{Loc: []any{"body", "filter"}, Msg: "This field can't be updated because the meter is already aggregating events.", Type: "value_error"},
+			{Loc: []any{"query", "page"}, Msg: "Input should be greater than 0", Type: "greater_than"},
+		},
+	}
+	var diags diag.Diagnostics
+	addAPIError(&diags, "Cannot update meter", fmt.Errorf("wrapped: %w", apiErr), sent)
+	want := []struct {
+		path   path.Path // empty: no attribute
+		detail string
+	}{
+		{path.Root("filter").AtName("clauses").AtListIndex(1).AtName("int_value"), "filter.clauses[1].int_value: Input should be less than 2147483647"},
+		{path.Root("filter").AtName("groups").AtListIndex(0).AtName("clauses").AtListIndex(0).AtName("operator"),
+			"filter.groups[0].clauses[0].operator: Input should be 'eq'"},
+		{path.Root("custom_label"), "custom_label: Value error, This value contains invalid characters"},
+		{path.Root("filter"), "point your prices at it"},
+		{path.Empty(), "[query page]: Input should be greater than 0"},
+	}
+	if len(diags) != len(want) || diags.ErrorsCount() != len(want) {
+		t.Fatalf("want %d errors, got %v", len(want), diags)
+	}
+	for i, w := range want {
+		d := diags[i]
+		withPath, ok := d.(diag.DiagnosticWithPath)
+		switch {
+		case w.path.Equal(path.Empty()) && ok:
+			t.Errorf("issue %d: on attribute %s, want none", i, withPath.Path())
+		case !w.path.Equal(path.Empty()) && (!ok || !withPath.Path().Equal(w.path)):
+			t.Errorf("issue %d: diagnostic %#v, want one at %s", i, d, w.path)
+		}
+		if d.Summary() != "Cannot update meter" || !strings.Contains(d.Detail(), w.detail) ||
+			!strings.Contains(d.Detail(), "Polar refused PATCH /v1/meters/3f2504e0-4f89-41d3-9a0c-0305e82c3301") {
+			t.Errorf("issue %d: %q / %q, want the summary and a detail saying %q", i, d.Summary(), d.Detail(), w.detail)
+		}
+	}
+	if strings.Contains(diags[3].Detail(), "apply -replace") {
+		t.Errorf("the lock remedy suggests -replace, which fails on a meter attached to a product: %s", diags[3].Detail())
+	}
+
+	// Not a 422: one error, on no attribute, that says what Polar said.
+	diags = nil
+	addAPIError(&diags, "Cannot create meter", &polar.APIError{Kind: polar.KindNotPermitted, Method: "POST", Path: "/v1/meters/",
+		StatusCode: 403, Message: "You don't have permission to manage products"}, nil)
+	if len(diags) != 1 || !strings.Contains(diags[0].Detail(), "You don't have permission to manage products") {
+		t.Fatalf("a 403 gives %v", diags)
+	}
+	if _, ok := diags[0].(diag.DiagnosticWithPath); ok {
+		t.Errorf("a 403 is put on an attribute: %v", diags[0])
 	}
 }
