@@ -371,3 +371,55 @@ func TestRequestLimiterScheduleKeepsEveryWindowUnderTheLimit(t *testing.T) {
 		}
 	}
 }
+
+// A 403 is not worth retrying: the provider sends the request once and says what to change, in words that tell the
+// two kinds of 403 apart.
+func TestAccProvider_forbiddenWritesSayWhy(t *testing.T) {
+	for name, c := range map[string]struct {
+		token localpolar.Token
+		body  string
+		want  string
+	}{
+		// An Organization Access Token without the meters:write scope: Polar's OAuth2 insufficient_scope.
+		"token_without_meters_write": {
+			token: localpolar.Token{Kind: localpolar.OrganizationToken, OrganizationID: localpolar.DefaultOrganizationID,
+				Scopes: []string{localpolar.ScopeMetersRead}},
+			want: `Cannot create meter.*POST /v1/meters/: 403 Forbidden: The request requires higher privileges than provided by the ` +
+				`access token; the access token lacks the meters:write scope: give the token the meters:read and meters:write scopes`,
+		},
+		// A personal token of a member whose role (finance) cannot manage products: Polar's NotPermitted.
+		"member_without_products_permission": {
+			token: localpolar.Token{Kind: localpolar.PersonalToken, Role: localpolar.RoleFinance,
+				Scopes: []string{localpolar.ScopeMetersRead, localpolar.ScopeMetersWrite}},
+			body: fmt.Sprintf("\n  organization_id = %q", localpolar.DefaultOrganizationID),
+			want: `Cannot create meter.*POST /v1/meters/: 403 Forbidden: You don't have permission to manage products; the token's ` +
+				`user is a member of the organization whose role cannot manage products \(the finance role, for instance\): ask an ` +
+				`organization admin for a role that can`,
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			target := newTestTarget(t)
+			target.needsLocal(t)
+			token := "polar_oat_acctest_forbidden"
+			if c.token.Kind == localpolar.PersonalToken {
+				token = "polar_pat_acctest_forbidden"
+			}
+			server, url := localpolar.NewTestServer(t, localpolar.Options{Tokens: map[string]localpolar.Token{token: c.token}})
+			provider := fmt.Sprintf("provider \"polar\" {\n  server_url = %q\n  access_token = %q\n}\n", url, token)
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: target.factories,
+				Steps: []resource.TestStep{{
+					Config:      provider + meterHCL(testMeterName(t), countAll+c.body),
+					ExpectError: errorLike(c.want),
+				}},
+				CheckDestroy: func(*terraform.State) error {
+					requests := server.Requests()
+					if len(requests) != 1 || requests[0].Method != "POST" || requests[0].Status != 403 {
+						return fmt.Errorf("want one POST answered 403 and nothing else, got %v", requestLines(server))
+					}
+					return nil
+				},
+			})
+		})
+	}
+}
