@@ -70,18 +70,36 @@ func TestAccMeterMigrationFromSjkchang(t *testing.T) {
 		t.Fatalf("state replace-provider exited %d:\n%s", code, out)
 	}
 	out, code := run("plan", "-detailed-exitcode", "-input=false")
-	if code != 0 {
+	if code != 0 || !strings.Contains(out, "No changes.") {
 		t.Fatalf("the first plan after the switch must show no changes (exit 0), got exit %d:\n%s", code, out)
 	}
-	for _, r := range server.Requests() {
-		if r.Method != "GET" {
-			t.Errorf("the plan wrote to Polar: %s %s", r.Method, r.Path)
-		}
+	// The plan did refresh from Polar (the upgrade alone knows no organization or timestamps), and wrote nothing.
+	if server.CountRequests("GET", "") == 0 {
+		t.Errorf("the plan read nothing from Polar: it did not refresh the upgraded state")
 	}
+	assertOnlyReads(t, server, "the plan")
+	server.ResetRequests()
 	if out, code := run("apply", "-auto-approve", "-input=false", "-refresh-only"); code != 0 {
 		t.Fatalf("refresh-only apply exited %d:\n%s", code, out)
 	}
+	assertOnlyReads(t, server, "the refresh-only apply")
 	assertUpgradedState(t, filepath.Join(dir, "terraform.tfstate"), meters[0].OrganizationID)
+	// Saved at the current schema version, the state plans clean once more.
+	server.ResetRequests()
+	if out, code := run("plan", "-detailed-exitcode", "-input=false"); code != 0 {
+		t.Fatalf("the plan after saving the upgraded state must show no changes (exit 0), got exit %d:\n%s", code, out)
+	}
+	assertOnlyReads(t, server, "the second plan")
+}
+
+// assertOnlyReads fails the test for every request other than a GET since the last reset.
+func assertOnlyReads(t *testing.T, server *localpolar.Server, what string) {
+	t.Helper()
+	for _, r := range server.Requests() {
+		if r.Method != "GET" {
+			t.Errorf("%s wrote to Polar: %s %s", what, r.Method, r.Path)
+		}
+	}
 }
 
 // assertUpgradedState checks that the saved state is at the current schema version and holds what Polar set.
