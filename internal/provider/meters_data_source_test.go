@@ -105,3 +105,35 @@ func TestAccMetersDataSource_readsEveryPageOnce(t *testing.T) {
 		})
 	}
 }
+
+// query is taken literally: Polar's list query is an unescaped ILIKE, where % and _ are wildcards and \ an escape,
+// so "50%" would find "500 requests" if it were sent as it is.
+func TestAccMetersDataSource_queryIsLiteral(t *testing.T) {
+	target := newTestTarget(t)
+	server := target.needsLocal(t)
+	fifty := putCountMeter(server, "50% off", `{}`)
+	fiftyEU := putCountMeter(server, `50% off_peak \ EU`, `{}`)
+	putCountMeter(server, "500 requests", `{}`)
+	putCountMeter(server, "50 off-peak", `{}`)
+	putCountMeter(server, "Rate 5 off", `{}`)
+	list := func(query string) string {
+		return fmt.Sprintf("data \"polar_meters\" \"x\" {\n  query = %q\n}\n", query)
+	}
+	ids := func(want ...string) []statecheck.StateCheck {
+		checks := make([]knownvalue.Check, len(want))
+		for i, id := range want {
+			checks[i] = knownvalue.StringExact(id)
+		}
+		return []statecheck.StateCheck{statecheck.ExpectKnownValue("data.polar_meters.x", at("ids"), knownvalue.ListExact(checks))}
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: target.factories,
+		Steps: []resource.TestStep{
+			{Config: list("50%"), ConfigStateChecks: ids(fifty, fiftyEU)},
+			{Config: list("off_peak"), ConfigStateChecks: ids(fiftyEU)},
+			{Config: list(`\`), ConfigStateChecks: ids(fiftyEU)},
+			{Config: list("%"), ConfigStateChecks: ids(fifty, fiftyEU)},
+			{Config: list("5_ off"), ConfigStateChecks: ids()},
+		},
+	})
+}
