@@ -47,6 +47,8 @@ var (
 	importCommandRE   = regexp.MustCompile(`(?m)^\s*terraform\s+import\s+(\S+)\s+(\S+)\s*$`)
 	importToRE        = regexp.MustCompile(`(?m)^\s*to\s*=\s*(\S+)\s*$`)
 	importIDRE        = regexp.MustCompile(`(?m)^(\s*id\s*=\s*)"([^"]*)"\s*$`)
+	identityIDRE      = regexp.MustCompile(`(\bid\s*=\s*)"([^"]*)"`)
+	identityBlockRE   = regexp.MustCompile(`(?m)^\s*identity\s*=\s*\{`)
 	providerAddressRE = regexp.MustCompile(`Address:\s*"([^"]+)"`)
 	serverSettingRE   = regexp.MustCompile(`(?m)^\s*server\s*=\s*"([^"]*)"`)
 	serverURLRE       = regexp.MustCompile(`(?m)^\s*server_url\s*=\s*"([^"]*)"`)
@@ -66,6 +68,7 @@ type exampleModule struct {
 	files         []string // the .tf files applied together
 	importCommand string   // import.sh checked against this example's state, if any
 	importBlock   string   // import-by-string-id.tf checked against this example's state, if any
+	importByIdent string   // import-by-identity.tf checked against this example's state, if any (Terraform/OpenTofu 1.12+)
 	dir           string   // the example's directory, whose subdirectories hold its local modules, if any
 }
 
@@ -73,8 +76,9 @@ type exampleModule struct {
 // expects an empty plan, checks the resource's import examples against what it created, and destroys (archives) it.
 //
 // Examples are found by walking examples/: in the tfplugindocs folders, each provider*.tf, resource*.tf and
-// data-source*.tf file applies alone (as the docs show it), and import.sh / import-by-string-id.tf are checked
-// against the resource*.tf example that declares the address they import to; any other folder (examples/demo) is
+// data-source*.tf file applies alone (as the docs show it), and import.sh / import-by-string-id.tf /
+// import-by-identity.tf (Terraform and OpenTofu 1.12+) are checked against the resource*.tf example that declares the
+// address they import to; any other folder (examples/demo) is
 // one module, applied with its local modules (a directory another example calls with `source = "./..."` is applied
 // through that example, not alone). Files tfplugindocs would not render there fail the test, so nothing in examples/
 // goes untested. An example that adopts existing meters applies against a server seeded with exampleSeeds, and must
@@ -172,6 +176,34 @@ func exampleTestCase(t *testing.T, server *localpolar.Server, transport *deliver
 			ResourceName:           address,
 			ImportState:            true,
 			ImportStateKind:        resource.ImportBlockWithID,
+			ImportStateConfigExact: true,
+		})
+	}
+
+	if ex.importByIdent != "" {
+		address, block := parseImportIdentityBlock(t, ex.importByIdent)
+		identityDir := t.TempDir()
+		for _, entry := range readExampleDir(t, dir) {
+			copyExampleFile(t, filepath.Join(dir, entry), identityDir)
+		}
+		steps = append(steps, resource.TestStep{
+			// The example's import block naming the meter by identity, verbatim but for the ID of the meter created
+			// above, next to the example's resources; the meter is removed from the copied state first, so it must
+			// import with no change planned, with the identity the state held.
+			PreConfig: func() {
+				id, ok := ids[address]
+				if !ok {
+					t.Fatalf("%s imports to %s, which the example did not create", ex.importByIdent, address)
+				}
+				rendered := identityIDRE.ReplaceAllString(block, fmt.Sprintf("${1}%q", id))
+				writeExampleFile(t, filepath.Join(identityDir, filepath.Base(ex.importByIdent)), rendered)
+			},
+			// Import by identity needs Terraform or OpenTofu 1.12; on older ones only this step is skipped.
+			SkipFunc:               func() (bool, error) { return !testCLI(t).atLeast(1, 12), nil },
+			ConfigDirectory:        config.StaticDirectory(identityDir),
+			ResourceName:           address,
+			ImportState:            true,
+			ImportStateKind:        resource.ImportBlockWithResourceIdentity,
 			ImportStateConfigExact: true,
 		})
 	}
@@ -451,7 +483,7 @@ func docsExamples(t *testing.T, rel, kind string, files []string) []exampleModul
 		t.Fatalf("%s: tfplugindocs reads examples/%s/<type name>/ only", rel, kind)
 	}
 	var examples []exampleModule
-	var importCommand, importBlock string
+	var importCommand, importBlock, importByIdentity string
 	for _, f := range files {
 		base := filepath.Base(f)
 		switch matched, _ := filepath.Match(pattern, base); {
@@ -461,6 +493,8 @@ func docsExamples(t *testing.T, rel, kind string, files []string) []exampleModul
 			importCommand = f
 		case kind == "resources" && base == "import-by-string-id.tf":
 			importBlock = f
+		case kind == "resources" && base == "import-by-identity.tf":
+			importByIdentity = f
 		default:
 			t.Errorf("%s: tfplugindocs does not render this file, so it would go untested; name it %s", f, pattern)
 		}
@@ -471,10 +505,13 @@ func docsExamples(t *testing.T, rel, kind string, files []string) []exampleModul
 		}
 		for i, ex := range examples {
 			if resourceDeclared(t, ex.files[0], address) {
-				if file == importCommand {
+				switch file {
+				case importCommand:
 					examples[i].importCommand = file
-				} else {
+				case importBlock:
 					examples[i].importBlock = file
+				default:
+					examples[i].importByIdent = file
 				}
 				return
 			}
@@ -488,6 +525,10 @@ func docsExamples(t *testing.T, rel, kind string, files []string) []exampleModul
 	if importBlock != "" {
 		address, _ := parseImportBlock(t, importBlock)
 		attach(importBlock, address)
+	}
+	if importByIdentity != "" {
+		address, _ := parseImportIdentityBlock(t, importByIdentity)
+		attach(importByIdentity, address)
 	}
 	return examples
 }
@@ -520,6 +561,21 @@ func parseImportBlock(t *testing.T, file string) (address, block string) {
 	to, ids := importToRE.FindAllStringSubmatch(block, -1), importIDRE.FindAllStringSubmatch(block, -1)
 	if len(to) != 1 || len(ids) != 1 {
 		t.Fatalf("%s: want one import block with one `to = <address>` and one `id = \"<meter id>\"`", file)
+	}
+	if _, err := uuid.Parse(ids[0][2]); err != nil {
+		t.Fatalf("%s: the example ID %q is not a UUID like Polar's meter IDs", file, ids[0][2])
+	}
+	return to[0][1], block
+}
+
+// parseImportIdentityBlock reads the import block of an import-by-identity.tf: its target address, and the file
+// itself, whose `identity = { id = "<meter id>" }` names the meter.
+func parseImportIdentityBlock(t *testing.T, file string) (address, block string) {
+	t.Helper()
+	block = readExampleFile(t, file)
+	to, ids := importToRE.FindAllStringSubmatch(block, -1), identityIDRE.FindAllStringSubmatch(block, -1)
+	if len(to) != 1 || len(ids) != 1 || !identityBlockRE.MatchString(block) {
+		t.Fatalf("%s: want one import block with one `to = <address>` and one `identity = { id = \"<meter id>\" }`", file)
 	}
 	if _, err := uuid.Parse(ids[0][2]); err != nil {
 		t.Fatalf("%s: the example ID %q is not a UUID like Polar's meter IDs", file, ids[0][2])
