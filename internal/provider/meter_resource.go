@@ -335,6 +335,8 @@ func (r *MeterResource) Read(ctx context.Context, req resource.ReadRequest, resp
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	// The framework wants an identity after every read, even one that removes the resource.
+	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, state.ID.ValueString())...)
 	meter, err := r.data.reads.get(ctx, state.ID.ValueString())
 	if polar.IsNotFound(err) {
 		r.data.handleMissingMeter(ctx, state, &resp.Diagnostics)
@@ -349,7 +351,6 @@ func (r *MeterResource) Read(ctx context.Context, req resource.ReadRequest, resp
 	}
 	resp.Diagnostics.Append(state.refresh(ctx, meter)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
-	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, meter.ID)...)
 	resp.Diagnostics.Append(saveFloatKeys(ctx, resp.Private, meter)...)
 }
 
@@ -361,6 +362,7 @@ func (r *MeterResource) Update(ctx context.Context, req resource.UpdateRequest, 
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, state.ID.ValueString())...)
 	floatKeys, diags := loadFloatKeys(ctx, req.Private)
 	resp.Diagnostics.Append(diags...)
 	update, diags := plan.toUpdate(ctx, state, floatKeys)
@@ -384,7 +386,6 @@ func (r *MeterResource) Update(ctx context.Context, req resource.UpdateRequest, 
 	r.data.reads.remember(meter)
 	resp.Diagnostics.Append(plan.refresh(ctx, meter)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, meter.ID)...)
 	resp.Diagnostics.Append(saveFloatKeys(ctx, resp.Private, meter)...)
 }
 
