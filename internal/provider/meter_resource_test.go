@@ -668,7 +668,7 @@ func TestAccMeter_disappearedMeterIsRecreated(t *testing.T) {
 						ConfigPlanChecks: resource.ConfigPlanChecks{
 							PreApply: []plancheck.PlanCheck{
 								plancheck.ExpectResourceAction(testAddress, plancheck.ResourceActionCreate),
-								resourcePlanCheck(func() error {
+								serverPlanCheck(func() error {
 									// An archived neighbour is not in the live list: the organization is confirmed by asking for it.
 									asked := 0
 									for _, r := range server.Requests() {
@@ -742,10 +742,10 @@ func TestAccMeter_disappearedOnlyMeterStopsThePlan(t *testing.T) {
 	})
 }
 
-// resourcePlanCheck adapts a function to plancheck.PlanCheck, for checks on the server made when a plan is ready.
-type resourcePlanCheck func() error
+// serverPlanCheck adapts a function to plancheck.PlanCheck, to check the server once a plan is made.
+type serverPlanCheck func() error
 
-func (f resourcePlanCheck) CheckPlan(_ context.Context, _ plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+func (f serverPlanCheck) CheckPlan(_ context.Context, _ plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
 	resp.Error = f()
 }
 
