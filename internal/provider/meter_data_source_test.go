@@ -119,7 +119,7 @@ func TestAccMeterDataSource_exactNameWithPatternCharacters(t *testing.T) {
 			},
 			// Exact means exact, case included: no meter has the lower-case name, though three match it ignoring case.
 			{
-				Config: "data \"polar_meter\" \"x\" {\n  name = \"" + strings.ToLower(hcl) + "\"\n}\n",
+				Config:      "data \"polar_meter\" \"x\" {\n  name = \"" + strings.ToLower(hcl) + "\"\n}\n",
 				ExpectError: errorLike(`No meter is named exactly "rate 50% off_peak \\\\ eu"`),
 			},
 		},
