@@ -43,6 +43,8 @@ type options struct {
 	terraform      string
 	sizes          []int
 	extra          int
+	wideExtra      int
+	extraNewer     bool
 	archived       int
 	latency        time.Duration
 	runs           int
@@ -61,6 +63,8 @@ func run() error {
 	sizes := flag.String("sizes", "10,150,500", "managed meter counts N to measure, comma-separated")
 	flag.StringVar(&o.terraform, "terraform", "terraform", "Terraform CLI to run")
 	flag.IntVar(&o.extra, "extra", 80, "unmanaged live meters added to the organization for the second plan (T = N + extra)")
+	flag.IntVar(&o.wideExtra, "wide-extra", 800, "unmanaged live meters in all for a third plan, of a large organization (T = N + wide-extra); 0 skips it")
+	flag.BoolVar(&o.extraNewer, "extra-newer", false, "create the unmanaged live meters after the managed ones; by default they are older, so the managed meters fill the last list pages")
 	flag.IntVar(&o.archived, "archived", 150, "unmanaged archived meters in the organization (archived out of band)")
 	flag.DurationVar(&o.latency, "latency", 5*time.Millisecond, "latency the local server adds to every response")
 	flag.IntVar(&o.runs, "runs", 1, "times each size is measured; the time tables show the median")
@@ -125,8 +129,9 @@ const (
 const (
 	opApply = "apply"
 	opPlan  = "plan"
-	// opPlanExtra is the plan once the organization holds extra unmanaged live meters.
+	// opPlanExtra and opPlanWide are the plans once the organization holds extra unmanaged live meters.
 	opPlanExtra = "plan, T = N + extra"
+	opPlanWide  = "plan, T = N + wide-extra"
 	opNoop      = "no-op apply"
 	opUpdate    = "update"
 	opDelete    = "destroy"
@@ -256,17 +261,23 @@ func (b *bench) measureSize(n, run int) error {
 		b.limitedBeforePlan(before, n)
 	}
 
-	// Plan with T = n + extra: unmanaged live meters made in the organization directly, after the managed ones.
-	polarSrv.seedLive(b.o.extra)
+	// Plan with T = n + extra: unmanaged live meters made in the organization directly, by default older than the
+	// managed ones (so these fill the last list pages).
+	polarSrv.seedLive(b.o.extra, !b.o.extraNewer)
 	live := n + b.o.extra
-	for rep := range b.o.planRuns {
-		got, took, err := b.step(polar, n, first && rep == 0, opPlanExtra, planArgs, nil, expectation{readBound: readBound(n, live, 0)})
-		if err != nil {
+	if err := b.extraPlans(polar, n, live, opPlanExtra, first); err != nil {
+		return err
+	}
+
+	// A large organization: T = n + wide-extra live meters. The wide extras are removed again afterwards (deleted out of
+	// band, as only the benchmark can) so that the cycle goes on with T = n + extra.
+	if b.o.wideExtra > b.o.extra {
+		ids := polarSrv.seedLive(b.o.wideExtra-b.o.extra, !b.o.extraNewer)
+		if err := b.extraPlans(polar, n, n+b.o.wideExtra, opPlanWide, first); err != nil {
 			return err
 		}
-		b.recordPlan(planKey{n, live}, got, polar.srv.lastRequests, took)
-		if b.o.planRateLimit {
-			b.limitedPlan(polar, planKey{n, live})
+		for _, id := range ids {
+			polarSrv.polar.DeleteOutOfBand(id)
 		}
 	}
 
@@ -298,6 +309,21 @@ func (b *bench) measureSize(n, run int) error {
 	return nil
 }
 
+// extraPlans plans -plan-runs times with T live meters, each plan followed by the same under the rate limit.
+func (b *bench) extraPlans(polar *workspace, n, live int, op string, first bool) error {
+	for rep := range b.o.planRuns {
+		got, took, err := b.step(polar, n, first && rep == 0, op, planArgs, nil, expectation{readBound: readBound(n, live, 0)})
+		if err != nil {
+			return err
+		}
+		b.recordPlan(planKey{n, live}, got, polar.srv.lastRequests, took)
+		if b.o.planRateLimit {
+			b.limitedPlan(polar, planKey{n, live})
+		}
+	}
+	return nil
+}
+
 func nonNil(ws *workspace) []*workspace {
 	if ws == nil {
 		return nil
@@ -319,7 +345,7 @@ func (b *bench) step(ws *workspace, n int, first bool, op string, args []string,
 		b.bug("%s %s of %d meters failed: %v", ws.kind, op, n, err)
 		return tally{}, took, fmt.Errorf("%s %s, N=%d: %w", ws.kind, op, n, err)
 	}
-	if op != opPlanExtra { // that plan's time is kept in its planResult
+	if op != opPlanExtra && op != opPlanWide { // those plans' times are kept in their planResult
 		b.recordTime(n, op, ws.kind, took)
 	}
 	if ws.srv == nil {

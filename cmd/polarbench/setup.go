@@ -144,6 +144,7 @@ type target struct {
 	http         *http.Server
 	url          string
 	lastRequests []localpolar.RecordedRequest // of the last Terraform command run against it
+	seeded       int                          // batches of meters seeded
 }
 
 func (b *bench) newTarget() (*target, error) {
@@ -161,25 +162,38 @@ func (b *bench) newTarget() (*target, error) {
 func (t *target) close() { _ = t.http.Close() }
 
 // seedArchived stores n meters in the organization and archives them as the dashboard would: unmanaged, archived.
+// They are the oldest meters.
 func (t *target) seedArchived(n int) {
-	for _, id := range t.seed("archived", n) {
+	for _, id := range t.seed("archived", n, time.Now().Add(-48*time.Hour)) {
 		t.polar.ArchiveOutOfBand(id)
 	}
 }
 
-// seedLive stores n unmanaged live meters in the organization, as made in the dashboard.
-func (t *target) seedLive(n int) { t.seed("unmanaged", n) }
+// seedLive stores n unmanaged live meters in the organization, as made in the dashboard: older than the managed
+// meters when older is set, else created now.
+func (t *target) seedLive(n int, older bool) []string {
+	var at time.Time
+	if older {
+		at = time.Now().Add(-24 * time.Hour)
+	}
+	return t.seed("unmanaged", n, at)
+}
 
-func (t *target) seed(prefix string, n int) []string {
-	if n == 0 {
+// seed stores n meters made at (a millisecond apart), or now when at is zero.
+func (t *target) seed(prefix string, n int, at time.Time) []string {
+	if n <= 0 {
 		return nil
 	}
+	t.seeded++
 	meters := make([]map[string]any, n)
 	for i := range meters {
 		meters[i] = map[string]any{
-			"name":        fmt.Sprintf("%s-%d", prefix, i),
+			"name":        fmt.Sprintf("%s-%d-%d", prefix, t.seeded, i),
 			"filter":      map[string]any{"conjunction": "and", "clauses": []any{}},
 			"aggregation": map[string]any{"func": "count"},
+		}
+		if !at.IsZero() {
+			meters[i]["created_at"] = at.Add(time.Duration(t.seeded)*time.Minute + time.Duration(i)*time.Millisecond).UTC().Format(time.RFC3339Nano)
 		}
 	}
 	raw, _ := json.Marshal(meters)
