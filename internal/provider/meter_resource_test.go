@@ -408,7 +408,6 @@ func TestAccMeter_renameOnLockedMeter(t *testing.T) {
 }
 
 func TestAccMeter_metadataPrefixIsOptional(t *testing.T) {
-	t.Skip(identityBug)
 	target := newTestTarget(t)
 	name := testMeterName(t)
 	prefixed := `
@@ -621,14 +620,6 @@ func TestAccMeter_archivedOutsideTerraformIsRestored(t *testing.T) {
 	})
 }
 
-// identityBug is why the tests whose Read drops a meter, or whose Update sends nothing, are skipped until it is fixed.
-const identityBug = "BUG: meter_resource.go (resource identity, fb891e1): Read's 404 branch calls resp.State.RemoveResource " +
-	"without setIdentity, and Update's update.IsEmpty() branch returns without setIdentity. With Terraform < 1.12 (the " +
-	"1.11.4 CLI of these tests), or state written before identities, the prior identity is null, and " +
-	"terraform-plugin-framework v1.19 then fails the plan with \"Missing Resource Identity After Read\" (a vanished meter " +
-	"is never dropped and recreated) or the apply with \"Missing Resource Identity After Update\" (a metadata. spelling " +
-	"change). Calling setIdentity(ctx, resp.Identity, state.ID.ValueString()) in both branches makes these tests pass."
-
 // countMeterJSON is a meter as the dashboard stores it in DefaultOrganizationID, the organization of the test token.
 func countMeterJSON(name string) string {
 	return fmt.Sprintf(`{"name": %q, "filter": {"conjunction": "and", "clauses": []}, "aggregation": {"func": "count"}}`, name)
@@ -638,7 +629,6 @@ func countMeterJSON(name string) string {
 // shown to see the meter's organization: another meter of it was read, live from the list or archived by
 // organization_id.
 func TestAccMeter_disappearedMeterIsRecreated(t *testing.T) {
-	t.Skip(identityBug)
 	for name, archivedNeighbour := range map[string]bool{"another_live_meter": false, "another_archived_meter": true} {
 		t.Run(name, func(t *testing.T) {
 			target := newTestTarget(t)
@@ -702,7 +692,6 @@ func TestAccMeter_disappearedMeterIsRecreated(t *testing.T) {
 // When the vanished meter was the only one the token could see, a 404 proves nothing (wrong token, organization or
 // server look the same): the plan fails and nothing is written, until another meter of the organization shows it.
 func TestAccMeter_disappearedOnlyMeterStopsThePlan(t *testing.T) {
-	t.Skip(identityBug)
 	target := newTestTarget(t)
 	server := target.needsLocal(t)
 	name := testMeterName(t)
