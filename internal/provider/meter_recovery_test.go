@@ -478,16 +478,19 @@ func TestAccMeterRecovery_twoWorkspacesSameName(t *testing.T) {
 
 	server.ResetRequests()
 	server.InjectFault(localpolar.Fault{Method: http.MethodPost, Status: http.StatusBadGateway, ApplyFirst: true})
-	adopted := expectAdoption(t, a, server, a.apply())
+	applyA := a.apply()
 	aIDs := a.stateIDs()
-	if len(aIDs) != 1 || !strings.EqualFold(aIDs[0], adopted) {
-		t.Fatalf("workspace A tracks %v, want the meter its own create made, %s", aIDs, adopted)
+	if applyA.code != 0 || len(aIDs) != 1 {
+		t.Fatalf("workspace A tracks %v, want one meter: %s", aIDs, applyA)
 	}
 	if strings.EqualFold(aIDs[0], bIDs[0]) {
-		t.Fatalf("workspaces A and B both track meter %s", aIDs[0])
+		t.Fatalf("workspaces A and B both track meter %s; the server holds %v", aIDs[0], server.MeterIDs())
 	}
 	if held := server.MeterIDs(); len(held) != 2 || !sameIDs(held, append(slices.Clone(aIDs), bIDs...)) {
 		t.Fatalf("the server holds %v; A tracks %v and B tracks %v: want exactly these two meters, none orphaned", held, aIDs, bIDs)
+	}
+	if adopted := expectAdoption(t, a, server, applyA); !strings.EqualFold(aIDs[0], adopted) {
+		t.Fatalf("workspace A tracks %v, want the meter its own create made, %s", aIDs, adopted)
 	}
 	if run := b.plan(); run.code != 0 {
 		t.Errorf("workspace B must still plan no change: %s", run)
