@@ -346,7 +346,8 @@ func (b *bench) step(ws *workspace, n int, first bool, op string, args []string,
 		return tally{}, took, fmt.Errorf("%s %s, N=%d: %w", ws.kind, op, n, err)
 	}
 	if op != opPlanExtra && op != opPlanWide { // those plans' times are kept in their planResult
-		b.recordTime(n, op, ws.kind, took)
+		record(b.times, n, op, ws.kind, took)
+		record(b.cpu, n, op, ws.kind, ws.lastCPU)
 	}
 	if ws.srv == nil {
 		return tally{}, took, nil
@@ -367,15 +368,15 @@ func (b *bench) step(ws *workspace, n int, first bool, op string, args []string,
 	return got, took, nil
 }
 
-// recordTime keeps a wall time of the cycle.
-func (b *bench) recordTime(n int, op, kind string, took time.Duration) {
-	if b.times[n] == nil {
-		b.times[n] = map[string]map[string][]time.Duration{}
+// record keeps a wall or CPU time of the cycle.
+func record(into map[int]map[string]map[string][]time.Duration, n int, op, kind string, d time.Duration) {
+	if into[n] == nil {
+		into[n] = map[string]map[string][]time.Duration{}
 	}
-	if b.times[n][op] == nil {
-		b.times[n][op] = map[string][]time.Duration{}
+	if into[n][op] == nil {
+		into[n][op] = map[string][]time.Duration{}
 	}
-	b.times[n][op][kind] = append(b.times[n][op][kind], took)
+	into[n][op][kind] = append(into[n][op][kind], d)
 }
 
 // recordPlan keeps a plan's requests and wall time.

@@ -79,6 +79,21 @@ func (b *bench) report() {
 		fmt.Printf("floor: a terraform-plugin-framework provider built by the benchmark, one resource of two string attributes, no API call;\n" +
 			"quiet floor: the same with TF_LOG_SDK*=off, as polar's main.go sets when no TF_LOG* is set. plan: T = N.\n\n")
 		table("N\toperation\tpolar_meter\tfloor\tquiet floor\tterraform_data\t÷ floor\t÷ quiet floor\t÷ terraform_data\tgoal: plan ≤ 2× floor (at N = 500)", rows)
+
+		rows = rows[:0]
+		for _, n := range b.o.sizes {
+			for _, op := range cycle {
+				t := b.cpu[n][op]
+				if len(t[kindPolar]) == 0 {
+					continue
+				}
+				p, f, q, d := median(t[kindPolar]), median(t[kindFloor]), median(t[kindFloorQuiet]), median(t[kindData])
+				rows = append(rows, fmt.Sprintf("%d\t%s\t%.2f s\t%.2f s\t%.2f s\t%.2f s\t%.2f×\t%.2f×\t%.2f×", n, op,
+					p.Seconds(), f.Seconds(), q.Seconds(), d.Seconds(), p.Seconds()/f.Seconds(), p.Seconds()/q.Seconds(), p.Seconds()/d.Seconds()))
+			}
+		}
+		fmt.Printf("\n## CPU time (user + sys of terraform and the provider processes it ran; less sensitive to load than wall time)\n\n")
+		table("N\toperation\tpolar_meter\tfloor\tquiet floor\tterraform_data\t÷ floor\t÷ quiet floor\t÷ terraform_data", rows)
 	}
 
 	if b.beforeRC != "" {
@@ -89,6 +104,7 @@ func (b *bench) report() {
 				continue
 			}
 			bp, ap := median(b.times[n][opPlan][kindBefore]), median(after.wall)
+			bc, ac := median(b.cpu[n][opPlan][kindBefore]), median(b.cpu[n][opPlan][kindPolar])
 			ba, aa := median(b.times[n][opApply][kindBefore]), median(b.times[n][opApply][kindPolar])
 			beforeLimited := "-\t-"
 			if r.limitedRan {
@@ -102,13 +118,14 @@ func (b *bench) report() {
 			if len(after.limited) > 0 {
 				afterLimited = fmt.Sprintf("%.2f s\t%d", median(after.limited).Seconds(), after.limited429)
 			}
-			rows = append(rows, fmt.Sprintf("%d\t%d\t%d\t%.2f s\t%.2f s\t%.2f×\t%.2f s\t%.2f s\t%.2f×\t%s\t%s", n,
+			rows = append(rows, fmt.Sprintf("%d\t%d\t%d\t%.2f s\t%.2f s\t%.2f×\t%.2f s\t%.2f s\t%.2f×\t%.2f s\t%.2f s\t%.2f×\t%s\t%s", n,
 				r.requests.total(), after.requests.total(), bp.Seconds(), ap.Seconds(), ap.Seconds()/bp.Seconds(),
+				bc.Seconds(), ac.Seconds(), ac.Seconds()/bc.Seconds(),
 				ba.Seconds(), aa.Seconds(), aa.Seconds()/ba.Seconds(), beforeLimited, afterLimited))
 		}
 		fmt.Printf("\n## Before (%s, block syntax) and after (this tree): plan with T = N, side by side (medians: plan of %d, apply of %d)\n\n",
 			b.o.before, b.o.runs*b.o.planRuns, b.o.runs)
-		table("N\tplan requests, before\tafter\tplan wall, before\tafter\tafter ÷ before\tapply wall, before\tafter\tafter ÷ before\tplan under limit, before\t429s\tafter\t429s", rows)
+		table("N\tplan requests, before\tafter\tplan wall, before\tafter\tafter ÷ before\tplan CPU, before\tafter\tafter ÷ before\tapply wall, before\tafter\tafter ÷ before\tplan under limit, before\t429s\tafter\t429s", rows)
 	}
 
 	if len(b.memory) > 0 {

@@ -36,6 +36,7 @@ type bench struct {
 
 	requestRows []string
 	times       map[int]map[string]map[string][]time.Duration // N → operation → workspace kind → wall times
+	cpu         map[int]map[string]map[string][]time.Duration // the same for CPU times
 	plans       map[planKey]*planResult
 	planOrder   []planKey
 	before      map[int]*beforeResult
@@ -57,7 +58,7 @@ func setUp(o options) (*bench, error) {
 		return nil, err
 	}
 	b := &bench{o: o, terraform: terraform, address: address, work: work,
-		times: map[int]map[string]map[string][]time.Duration{}, plans: map[planKey]*planResult{}, before: map[int]*beforeResult{}}
+		times: map[int]map[string]map[string][]time.Duration{}, cpu: map[int]map[string]map[string][]time.Duration{}, plans: map[planKey]*planResult{}, before: map[int]*beforeResult{}}
 	if err := b.build(); err != nil {
 		_ = os.RemoveAll(work)
 		return nil, err
@@ -228,6 +229,8 @@ type workspace struct {
 	srv    *target // nil: no API
 	env    []string
 	config func(suffix string) string
+	// lastCPU is the CPU time (user + sys) of the last command: terraform and the plugins it ran.
+	lastCPU time.Duration
 }
 
 func (b *bench) workspace(kind, tag string, srv *target, rc string, env []string, config func(string) string) (*workspace, error) {
@@ -270,6 +273,11 @@ func (b *bench) terraformRun(ws *workspace, args []string, watch *memoryWatch) (
 	}
 	err := cmd.Wait()
 	took := time.Since(start)
+	ws.lastCPU = 0
+	if cmd.ProcessState != nil {
+		// wait4's usage of terraform includes the processes it waited for: its provider plugins.
+		ws.lastCPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	}
 	close(done)
 	<-sampled
 	if ws.srv != nil {
