@@ -120,11 +120,11 @@ func meterElement(ctx context.Context, meter *polar.Meter) (attr.Value, diag.Dia
 		return nil, diags
 	}
 	attrs := object.Attributes()
-	metadata := model.Metadata.UnderlyingValue()
-	if metadata == nil {
-		metadata = types.ObjectNull(map[string]attr.Type{})
+	// No metadata is a dynamic null, as the resource holds it, so the value can be passed to polar_meter unchanged.
+	attrs["metadata"], attrTypes["metadata"] = types.DynamicNull(), types.DynamicType
+	if metadata := model.Metadata.UnderlyingValue(); metadata != nil {
+		attrs["metadata"], attrTypes["metadata"] = metadata, metadata.Type(ctx)
 	}
-	attrs["metadata"], attrTypes["metadata"] = metadata, metadata.Type(ctx)
 	element, d := types.ObjectValue(attrTypes, attrs)
 	diags.Append(d...)
 	return element, diags

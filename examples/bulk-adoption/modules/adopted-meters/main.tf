@@ -24,10 +24,8 @@ resource "polar_meter" "this" {
   custom_multiplier = each.value.custom_multiplier == 1 ? null : each.value.custom_multiplier
   filter            = each.value.filter
   aggregation       = each.value.aggregation
-  # A meter without metadata reads as a null object; try(coalesce(...), null) turns it into a plain null, which is
-  # what the imported state holds, so that the plan shows no change for it.
-  metadata    = try(coalesce(each.value.metadata), null)
-  is_archived = each.value.is_archived
+  metadata          = each.value.metadata
+  is_archived       = each.value.is_archived
 }
 
 output "ids" {
