@@ -66,7 +66,7 @@ func TestAccMeterMigrationFromSjkchang(t *testing.T) {
 	}
 
 	if out, code := run("state", "replace-provider", "-auto-approve",
-		"registry.terraform.io/sjkchang/polar", "registry.terraform.io/hashicorp/polar"); code != 0 {
+		"registry.terraform.io/sjkchang/polar", implicitProviderAddress(t)); code != 0 {
 		t.Fatalf("state replace-provider exited %d:\n%s", code, out)
 	}
 	out, code := run("plan", "-detailed-exitcode", "-input=false")

@@ -13,11 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/go-hclog"
-	"github.com/hashicorp/go-plugin"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
-	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
@@ -575,47 +571,16 @@ func TestAccMeterReliability_interruptStopsWaiting(t *testing.T) {
 	}
 }
 
-// serveForReattach serves the provider in this process, as `go run . -debug` would, until the test ends; it returns
-// the TF_REATTACH_PROVIDERS value that points Terraform at it.
+// serveForReattach serves the provider in this process under the address a configuration naming no source means to
+// the CLI under test (registry.terraform.io or registry.opentofu.org), and returns its TF_REATTACH_PROVIDERS value.
 func serveForReattach(t *testing.T, p func() provider.Provider) string {
 	t.Helper()
-	const address = "registry.terraform.io/hashicorp/polar" // the implicit address of a configuration naming no source
-	ctx, cancel := context.WithCancel(context.Background())
-	reattachCh := make(chan *plugin.ReattachConfig)
-	closeCh := make(chan struct{})
-	served := make(chan error, 1)
-	go func() {
-		served <- tf6server.Serve(address, providerserver.NewProtocol6(p()),
-			tf6server.WithDebug(ctx, reattachCh, closeCh),
-			tf6server.WithLoggingSink(t), // provider logs follow TF_LOG, as under terraform-plugin-testing
-			tf6server.WithGoPluginLogger(hclog.NewNullLogger()))
-	}()
-	var config *plugin.ReattachConfig
-	select {
-	case config = <-reattachCh:
-	case err := <-served:
-		cancel()
-		t.Fatalf("serving the provider: %v", err)
-	case <-time.After(10 * time.Second):
-		cancel()
-		t.Fatal("the provider server gave no reattach configuration")
-	}
-	t.Cleanup(func() {
-		cancel()
-		<-closeCh
-	})
-	type addr struct{ Network, String string }
-	reattach, err := json.Marshal(map[string]any{address: map[string]any{
-		"Protocol":        string(config.Protocol),
-		"ProtocolVersion": config.ProtocolVersion,
-		"Pid":             config.Pid,
-		"Test":            config.Test,
-		"Addr":            addr{config.Addr.Network(), config.Addr.String()},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(reattach)
+	return reattachProviderAt(t, implicitProviderAddress(t), p)
+}
+
+// implicitProviderAddress is the address of this provider in a configuration that names no source.
+func implicitProviderAddress(t *testing.T) string {
+	return testCLI(t).registryHost("registry.terraform.io") + "/hashicorp/polar"
 }
 
 // stateFileMeterIDs reads the ids of every polar_meter instance in a local state file; no file means none.
