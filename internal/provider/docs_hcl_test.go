@@ -27,7 +27,7 @@ var (
 // configures this provider, so no page shows configuration the schema refuses. Variables a snippet uses without
 // declaring are declared for it; the provider source is the one the reattached test provider is served under.
 func TestAccDocsHCLValidates(t *testing.T) {
-	terraformPath := acceptanceCLIPath(t)
+	terraformPath := terraformCLI(t)
 	pages := []string{"../../README.md"}
 	err := filepath.WalkDir("../../docs", func(path string, d os.DirEntry, err error) error {
 		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".md") {

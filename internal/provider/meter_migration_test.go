@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
 	"github.com/polar-terraform/terraform-provider-polar/internal/localpolar"
 )
@@ -22,7 +21,7 @@ const sjkchangFixture = "testdata/migrate-from-sjkchang"
 // unchanged but for the provider source, `terraform state replace-provider`, then a plan that must show no changes
 // and make no write.
 func TestAccMeterMigrationFromSjkchang(t *testing.T) {
-	terraformPath := acceptanceCLIPath(t)
+	terraformPath := terraformCLI(t)
 	held, err := os.ReadFile(filepath.Join(sjkchangFixture, "meters.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -138,24 +137,4 @@ func readFixture(t *testing.T, name string) string {
 		t.Fatal(err)
 	}
 	return string(raw)
-}
-
-// acceptanceCLIPath is the Terraform (or OpenTofu) CLI of an acceptance test that drives it directly; it skips outside
-// acceptance runs and against the sandbox.
-func acceptanceCLIPath(t *testing.T) string {
-	t.Helper()
-	if os.Getenv(resource.EnvTfAcc) == "" {
-		t.Skip("acceptance test: set TF_ACC=1 (make test does)")
-	}
-	if sandboxRun() {
-		t.Skip("needs the local Polar-compatible server")
-	}
-	if path := os.Getenv("TF_ACC_TERRAFORM_PATH"); path != "" {
-		return path
-	}
-	path, err := exec.LookPath("terraform")
-	if err != nil {
-		t.Skip("terraform not found: set TF_ACC_TERRAFORM_PATH")
-	}
-	return path
 }

@@ -53,14 +53,7 @@ func terraformCLI(t *testing.T) string {
 	if sandboxRun() {
 		t.Skip("needs the local Polar-compatible server's hooks")
 	}
-	if path := os.Getenv("TF_ACC_TERRAFORM_PATH"); path != "" {
-		return path
-	}
-	path, err := exec.LookPath("terraform")
-	if err != nil {
-		t.Skip("terraform not found: set TF_ACC_TERRAFORM_PATH")
-	}
-	return path
+	return testCLI(t).path
 }
 
 // tfWorkspace is one Terraform working directory, driven with the real CLI against its own provider instance, served
