@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-
 	"github.com/polar-terraform/terraform-provider-polar/internal/localpolar"
 )
 
