@@ -14,36 +14,16 @@ export CHECKPOINT_DISABLE=1
 readonly version=1.5.7
 readonly min_minor=5 # Terraform 1.5: plugin protocol 6 and import blocks
 
-say() { echo "terraform.sh: $*" >&2; }
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh" # say, recent_enough, use_given, use_on_path
 
 # version_of prints the version a Terraform (or OpenTofu) binary reports, e.g. 1.11.4; nothing if it does not run.
 version_of() {
   "$1" version -json 2>/dev/null | sed -n 's/.*"terraform_version": *"\([^"]*\)".*/\1/p' | head -n 1
 }
 
-# recent_enough succeeds for 1.5.0 and later (any 2.x included).
-recent_enough() {
-  local major minor
-  IFS=. read -r major minor _ <<<"$1"
-  [[ $major =~ ^[0-9]+$ && $minor =~ ^[0-9]+$ ]] || return 1
-  ((major > 1 || (major == 1 && minor >= min_minor)))
-}
-
-if [[ -n ${TERRAFORM:-} ]]; then
-  given=$(command -v "$TERRAFORM") || { say "TERRAFORM=$TERRAFORM is not an executable"; exit 1; }
-  [[ $given == /* ]] || given="$PWD/$given" # callers may change directory
-  echo "$given"
-  exit 0
-fi
-
-if found=$(command -v terraform); then
-  found_version=$(version_of "$found")
-  if recent_enough "$found_version"; then
-    echo "$found"
-    exit 0
-  fi
-  say "$found is Terraform ${found_version:-of an unknown version}; the provider needs 1.5 or newer, so using $version instead"
-fi
+use_given TERRAFORM
+use_on_path terraform Terraform "the provider needs"
 
 cache_dir=${TERRAFORM_CACHE_DIR:-$(go env GOPATH | cut -d: -f1)/bin}
 cached="$cache_dir/terraform"

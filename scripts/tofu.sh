@@ -19,7 +19,8 @@ readonly version=1.12.6
 readonly min_minor=12
 readonly module=github.com/opentofu/opentofu
 
-say() { echo "tofu.sh: $*" >&2; }
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh" # say, recent_enough, use_given, use_on_path
 
 # version_of prints the version an OpenTofu binary reports, e.g. 1.12.6 (or 1.12.6-dev for a build without release
 # flags); nothing if it does not run or is not OpenTofu. An empty CLI configuration file keeps OpenTofu from printing
@@ -32,29 +33,8 @@ version_of() {
   echo "$out"
 }
 
-# recent_enough succeeds for 1.$min_minor.0 and later (any 2.x included).
-recent_enough() {
-  local major minor
-  IFS=.- read -r major minor _ <<<"$1"
-  [[ $major =~ ^[0-9]+$ && $minor =~ ^[0-9]+$ ]] || return 1
-  ((major > 1 || (major == 1 && minor >= min_minor)))
-}
-
-if [[ -n ${TOFU:-} ]]; then
-  given=$(command -v "$TOFU") || { say "TOFU=$TOFU is not an executable"; exit 1; }
-  [[ $given == /* ]] || given="$PWD/$given" # callers may change directory
-  echo "$given"
-  exit 0
-fi
-
-if found=$(command -v tofu); then
-  found_version=$(version_of "$found")
-  if recent_enough "$found_version"; then
-    echo "$found"
-    exit 0
-  fi
-  say "$found is OpenTofu ${found_version:-of an unknown version}; the tests want 1.$min_minor or newer, so using $version instead"
-fi
+use_given TOFU
+use_on_path tofu OpenTofu "the tests want"
 
 cache_dir=${TOFU_CACHE_DIR:-$(go env GOPATH | cut -d: -f1)/bin}
 cached="$cache_dir/tofu"
