@@ -106,6 +106,7 @@ func (b *bench) report() {
 			bp, ap := median(b.times[n][opPlan][kindBefore]), median(after.wall)
 			bc, ac := median(b.cpu[n][opPlan][kindBefore]), median(b.cpu[n][opPlan][kindPolar])
 			ba, aa := median(b.times[n][opApply][kindBefore]), median(b.times[n][opApply][kindPolar])
+			bac, aac := median(b.cpu[n][opApply][kindBefore]), median(b.cpu[n][opApply][kindPolar])
 			beforeLimited := "-\t-"
 			if r.limitedRan {
 				failed := ""
@@ -118,14 +119,15 @@ func (b *bench) report() {
 			if len(after.limited) > 0 {
 				afterLimited = fmt.Sprintf("%.2f s\t%d", median(after.limited).Seconds(), after.limited429)
 			}
-			rows = append(rows, fmt.Sprintf("%d\t%d\t%d\t%.2f s\t%.2f s\t%.2f×\t%.2f s\t%.2f s\t%.2f×\t%.2f s\t%.2f s\t%.2f×\t%s\t%s", n,
+			rows = append(rows, fmt.Sprintf("%d\t%d\t%d\t%.2f s\t%.2f s\t%.2f×\t%.2f s\t%.2f s\t%.2f×\t%.2f s\t%.2f s\t%.2f×\t%.2f s\t%.2f s\t%.2f×\t%s\t%s", n,
 				r.requests.total(), after.requests.total(), bp.Seconds(), ap.Seconds(), ap.Seconds()/bp.Seconds(),
 				bc.Seconds(), ac.Seconds(), ac.Seconds()/bc.Seconds(),
-				ba.Seconds(), aa.Seconds(), aa.Seconds()/ba.Seconds(), beforeLimited, afterLimited))
+				ba.Seconds(), aa.Seconds(), aa.Seconds()/ba.Seconds(), bac.Seconds(), aac.Seconds(), aac.Seconds()/bac.Seconds(),
+				beforeLimited, afterLimited))
 		}
 		fmt.Printf("\n## Before (%s, block syntax) and after (this tree): plan with T = N, side by side (medians: plan of %d, apply of %d)\n\n",
 			b.o.before, b.o.runs*b.o.planRuns, b.o.runs)
-		table("N\tplan requests, before\tafter\tplan wall, before\tafter\tafter ÷ before\tplan CPU, before\tafter\tafter ÷ before\tapply wall, before\tafter\tafter ÷ before\tplan under limit, before\t429s\tafter\t429s", rows)
+		table("N\tplan requests, before\tafter\tplan wall, before\tafter\tafter ÷ before\tplan CPU, before\tafter\tafter ÷ before\tapply wall, before\tafter\tafter ÷ before\tapply CPU, before\tafter\tafter ÷ before\tplan under limit, before\t429s\tafter\t429s", rows)
 	}
 
 	if len(b.memory) > 0 {
