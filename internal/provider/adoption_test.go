@@ -295,35 +295,7 @@ func (r *exampleRun) plan() []planChange {
 // stateMeterIDs lists, sorted, the ids of every polar_meter in the local state file, in any module.
 func (r *exampleRun) stateMeterIDs() []string {
 	r.t.Helper()
-	raw, err := os.ReadFile(filepath.Join(r.dir, "terraform.tfstate"))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	var state struct {
-		Resources []struct {
-			Mode      string `json:"mode"`
-			Type      string `json:"type"`
-			Instances []struct {
-				Attributes struct {
-					ID string `json:"id"`
-				} `json:"attributes"`
-			} `json:"instances"`
-		} `json:"resources"`
-	}
-	if err := json.Unmarshal(raw, &state); err != nil {
-		r.t.Fatalf("terraform.tfstate: %v", err)
-	}
-	var ids []string
-	for _, res := range state.Resources {
-		if res.Mode == "managed" && res.Type == "polar_meter" {
-			for _, instance := range res.Instances {
-				ids = append(ids, instance.Attributes.ID)
-			}
-		}
-	}
+	ids := stateFileMeterIDs(r.t, filepath.Join(r.dir, "terraform.tfstate"))
 	slices.Sort(ids)
 	return ids
 }

@@ -95,6 +95,36 @@ func (w *tfWorkspace) command(ctx context.Context, args ...string) *exec.Cmd {
 	return cmd
 }
 
+// startApply starts `terraform apply -auto-approve -input=false -no-color` in the background, bounded by
+// cliCommandTimeout (and killed when the test ends): its output collects in output, and exited receives its end.
+func (w *tfWorkspace) startApply() (apply *exec.Cmd, output *lockedBuffer, exited <-chan error) {
+	w.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), cliCommandTimeout)
+	w.t.Cleanup(cancel)
+	output = &lockedBuffer{}
+	apply = w.command(ctx, "apply", "-auto-approve", "-input=false", "-no-color")
+	apply.Stdout, apply.Stderr = output, output
+	if err := apply.Start(); err != nil {
+		w.t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- apply.Wait() }()
+	return apply, output, done
+}
+
+// exitAfterInterrupt waits for a command started in the background to end after SIGINT, and returns how it ended; the
+// test fails when it is still running 3 minutes later.
+func exitAfterInterrupt(t *testing.T, exited <-chan error, output *lockedBuffer) error {
+	t.Helper()
+	select {
+	case err := <-exited:
+		return err
+	case <-time.After(3 * time.Minute):
+		t.Fatalf("terraform apply still running 3 minutes after SIGINT:\n%s", output.String())
+		return nil
+	}
+}
+
 // run runs one Terraform command within cliCommandTimeout.
 func (w *tfWorkspace) run(args ...string) cliRun {
 	w.t.Helper()
@@ -589,35 +619,20 @@ func TestAccMeterRecovery_interruptedApplyOfManyMeters(t *testing.T) {
 	w := newWorkspace(t, terraformPath, New("acctest", WithDefaultServerURL(front.URL)))
 	w.write(countedMeters("test", n, testMeterName(t)))
 
-	ctx, cancel := context.WithTimeout(context.Background(), cliCommandTimeout)
-	defer cancel()
-	var output lockedBuffer
-	apply := w.command(ctx, "apply", "-auto-approve", "-input=false", "-no-color")
-	apply.Stdout, apply.Stderr = &output, &output
-	if err := apply.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- apply.Wait() }()
+	apply, output, exited := w.startApply()
 
 	// Terraform's default parallelism sends 10 creates at once; the gate holds their answers.
-	waitFor(t, exited, &output, 2*time.Minute, "10 POSTs in flight", func() bool {
+	waitFor(t, exited, output, 2*time.Minute, "10 POSTs in flight", func() bool {
 		return server.CountRequests(http.MethodPost, "/v1/meters/") >= 10
 	})
 	if err := apply.Process.Signal(os.Interrupt); err != nil {
 		t.Fatalf("cannot interrupt terraform apply: %v\n%s", err, output.String())
 	}
-	waitFor(t, exited, &output, 2*time.Minute, "Terraform to take the interrupt", func() bool {
+	waitFor(t, exited, output, 2*time.Minute, "Terraform to take the interrupt", func() bool {
 		return strings.Contains(output.String(), "Stopping operation")
 	})
 	gate.release()
-	var err error
-	select {
-	case err = <-exited:
-	case <-time.After(3 * time.Minute):
-		t.Fatalf("terraform apply still running 3 minutes after SIGINT:\n%s", output.String())
-	}
-	if err == nil {
+	if err := exitAfterInterrupt(t, exited, output); err == nil {
 		t.Errorf("terraform apply succeeded although interrupted:\n%s", output.String())
 	}
 

@@ -528,19 +528,10 @@ func TestAccMeterReliability_interruptStopsWaiting(t *testing.T) {
 			w := newWorkspace(t, terraformPath, New("acctest", WithDefaultServerURL(url)))
 			w.write(c.providerBlock + countedMeters("test", 2, testMeterName(t)))
 
-			ctx, cancel := context.WithTimeout(context.Background(), cliCommandTimeout)
-			defer cancel()
-			var output lockedBuffer
-			apply := w.command(ctx, "apply", "-auto-approve", "-input=false", "-no-color")
-			apply.Stdout, apply.Stderr = &output, &output
-			if err := apply.Start(); err != nil {
-				t.Fatal(err)
-			}
-			exited := make(chan error, 1)
-			go func() { exited <- apply.Wait() }()
+			apply, output, exited := w.startApply()
 
 			// Both creates have started (Terraform says so before calling the provider), and one went through.
-			waitFor(t, exited, &output, 2*time.Minute, "both creates started and one waiting", func() bool {
+			waitFor(t, exited, output, 2*time.Minute, "both creates started and one waiting", func() bool {
 				out := output.String()
 				return strings.Contains(out, "polar_meter.test[0]: Creating...") && strings.Contains(out, "polar_meter.test[1]: Creating...") &&
 					c.waiting(server)
@@ -549,12 +540,7 @@ func TestAccMeterReliability_interruptStopsWaiting(t *testing.T) {
 			if err := apply.Process.Signal(os.Interrupt); err != nil {
 				t.Fatalf("cannot interrupt terraform apply (%v): it finished without waiting:\n%s", err, output.String())
 			}
-			var err error
-			select {
-			case err = <-exited:
-			case <-time.After(3 * time.Minute):
-				t.Fatalf("terraform apply still running 3 minutes after SIGINT:\n%s", output.String())
-			}
+			err := exitAfterInterrupt(t, exited, output)
 			t.Logf("terraform apply exited %v after SIGINT (%v)", time.Since(interrupted).Round(time.Millisecond), err)
 			if err == nil {
 				t.Errorf("terraform apply succeeded although interrupted: it waited instead of stopping\n%s", output.String())
@@ -583,7 +569,8 @@ func implicitProviderAddress(t *testing.T) string {
 	return testCLI(t).registryHost("registry.terraform.io") + "/hashicorp/polar"
 }
 
-// stateFileMeterIDs reads the ids of every polar_meter instance in a local state file; no file means none.
+// stateFileMeterIDs reads the ids of every managed polar_meter instance in a local state file, in any module, in state
+// order; no file means none.
 func stateFileMeterIDs(t *testing.T, path string) []string {
 	t.Helper()
 	raw, err := os.ReadFile(path)
@@ -595,6 +582,7 @@ func stateFileMeterIDs(t *testing.T, path string) []string {
 	}
 	var state struct {
 		Resources []struct {
+			Mode      string `json:"mode"`
 			Type      string `json:"type"`
 			Instances []struct {
 				Attributes struct {
@@ -608,8 +596,8 @@ func stateFileMeterIDs(t *testing.T, path string) []string {
 	}
 	var ids []string
 	for _, r := range state.Resources {
-		for _, instance := range r.Instances {
-			if r.Type == "polar_meter" {
+		if r.Mode == "managed" && r.Type == "polar_meter" {
+			for _, instance := range r.Instances {
 				ids = append(ids, instance.Attributes.ID)
 			}
 		}
