@@ -642,19 +642,10 @@ func TestAccMeter_disappearedMeterIsRecreated(t *testing.T) {
 			resource.ParallelTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: target.factories,
 				Steps: []resource.TestStep{
+					createMeterStep(meterName, &firstID),
 					{
-						Config: meterHCL(meterName, countAll),
-						Check: func(s *terraform.State) (err error) {
-							firstID, err = stateMeterID(s, testAddress)
-							return err
-						},
-					},
-					{
-						PreConfig: func() {
-							server.DeleteOutOfBand(firstID)
-							server.ResetRequests()
-						},
-						Config: meterHCL(meterName, countAll),
+						PreConfig: deleteOutOfBand(server, &firstID),
+						Config:    meterHCL(meterName, countAll),
 						ConfigPlanChecks: resource.ConfigPlanChecks{
 							PreApply: []plancheck.PlanCheck{
 								plancheck.ExpectResourceAction(testAddress, plancheck.ResourceActionCreate),
@@ -689,6 +680,26 @@ func TestAccMeter_disappearedMeterIsRecreated(t *testing.T) {
 	}
 }
 
+// createMeterStep applies a count meter named name and keeps its id in *id, for the steps after it.
+func createMeterStep(name string, id *string) resource.TestStep {
+	return resource.TestStep{
+		Config: meterHCL(name, countAll),
+		Check: func(s *terraform.State) (err error) {
+			*id, err = stateMeterID(s, testAddress)
+			return err
+		},
+	}
+}
+
+// deleteOutOfBand is a step's PreConfig that deletes meter *id from the server, as only Polar's staff can, then
+// forgets the requests so far.
+func deleteOutOfBand(server *localpolar.Server, id *string) func() {
+	return func() {
+		server.DeleteOutOfBand(*id)
+		server.ResetRequests()
+	}
+}
+
 // When the vanished meter was the only one the token could see, a 404 proves nothing (wrong token, organization or
 // server look the same): the plan fails and nothing is written, until another meter of the organization shows it.
 func TestAccMeter_disappearedOnlyMeterStopsThePlan(t *testing.T) {
@@ -699,19 +710,10 @@ func TestAccMeter_disappearedOnlyMeterStopsThePlan(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: target.factories,
 		Steps: []resource.TestStep{
+			createMeterStep(name, &firstID),
 			{
-				Config: meterHCL(name, countAll),
-				Check: func(s *terraform.State) (err error) {
-					firstID, err = stateMeterID(s, testAddress)
-					return err
-				},
-			},
-			{
-				PreConfig: func() {
-					server.DeleteOutOfBand(firstID)
-					server.ResetRequests()
-				},
-				Config: meterHCL(name, countAll),
+				PreConfig: deleteOutOfBand(server, &firstID),
+				Config:    meterHCL(name, countAll),
 				ExpectError: errorLike(`Meter not found: wrong token, organization or server\?.*` + firstID + `.*` +
 					localpolar.DefaultOrganizationID + `.*404 Not Found.*sees no meter of that organization.*Nothing was changed`),
 			},
