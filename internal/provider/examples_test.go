@@ -156,56 +156,23 @@ func exampleTestCase(t *testing.T, server *localpolar.Server, transport *deliver
 	}
 
 	if ex.importBlock != "" {
+		// The example's import block, verbatim but for the ID of the meter created above, next to the example's
+		// resources; the meter is removed from the copied state first, so it must import with no change planned.
 		address, block := parseImportBlock(t, ex.importBlock)
-		importDir := t.TempDir()
-		for _, entry := range readExampleDir(t, dir) {
-			copyExampleFile(t, filepath.Join(dir, entry), importDir)
-		}
-		steps = append(steps, resource.TestStep{
-			// The example's import block, verbatim but for the ID of the meter created above, next to the example's
-			// resources; the meter is removed from the copied state first, so it must import with no change planned.
-			PreConfig: func() {
-				id, ok := ids[address]
-				if !ok {
-					t.Fatalf("%s imports to %s, which the example did not create", ex.importBlock, address)
-				}
-				rendered := importIDRE.ReplaceAllString(block, fmt.Sprintf("${1}%q", id))
-				writeExampleFile(t, filepath.Join(importDir, filepath.Base(ex.importBlock)), rendered)
-			},
-			ConfigDirectory:        config.StaticDirectory(importDir),
-			ResourceName:           address,
-			ImportState:            true,
-			ImportStateKind:        resource.ImportBlockWithID,
-			ImportStateConfigExact: true,
-		})
+		steps = append(steps,
+			importBlockStep(t, dir, ids, ex.importBlock, address, block, importIDRE, resource.ImportBlockWithID))
 	}
 
 	if ex.importByIdent != "" {
+		// The example's import block naming the meter by identity, verbatim but for the ID of the meter created
+		// above, next to the example's resources; the meter is removed from the copied state first, so it must
+		// import with no change planned, with the identity the state held.
 		address, block := parseImportIdentityBlock(t, ex.importByIdent)
-		identityDir := t.TempDir()
-		for _, entry := range readExampleDir(t, dir) {
-			copyExampleFile(t, filepath.Join(dir, entry), identityDir)
-		}
-		steps = append(steps, resource.TestStep{
-			// The example's import block naming the meter by identity, verbatim but for the ID of the meter created
-			// above, next to the example's resources; the meter is removed from the copied state first, so it must
-			// import with no change planned, with the identity the state held.
-			PreConfig: func() {
-				id, ok := ids[address]
-				if !ok {
-					t.Fatalf("%s imports to %s, which the example did not create", ex.importByIdent, address)
-				}
-				rendered := identityIDRE.ReplaceAllString(block, fmt.Sprintf("${1}%q", id))
-				writeExampleFile(t, filepath.Join(identityDir, filepath.Base(ex.importByIdent)), rendered)
-			},
-			// Import by identity needs Terraform or OpenTofu 1.12; on older ones only this step is skipped.
-			SkipFunc:               func() (bool, error) { return !testCLI(t).atLeast(1, 12), nil },
-			ConfigDirectory:        config.StaticDirectory(identityDir),
-			ResourceName:           address,
-			ImportState:            true,
-			ImportStateKind:        resource.ImportBlockWithResourceIdentity,
-			ImportStateConfigExact: true,
-		})
+		step := importBlockStep(t, dir, ids, ex.importByIdent, address, block, identityIDRE,
+			resource.ImportBlockWithResourceIdentity)
+		// Import by identity needs Terraform or OpenTofu 1.12; on older ones only this step is skipped.
+		step.SkipFunc = func() (bool, error) { return !testCLI(t).atLeast(1, 12), nil }
+		steps = append(steps, step)
 	}
 
 	factories := providerFactories(New("acctest", WithHTTPClient(&http.Client{Transport: transport})))
@@ -226,6 +193,32 @@ func exampleTestCase(t *testing.T, server *localpolar.Server, transport *deliver
 		testCase.ProtoV6ProviderFactories = factories
 	}
 	return testCase
+}
+
+// importBlockStep imports address with the import block of file (block, its text), written, once the first step has
+// applied, with the ID of the meter created there in place of the one idRE matches, next to a copy of the example's
+// files in dir.
+func importBlockStep(t *testing.T, dir string, ids map[string]string, file, address, block string, idRE *regexp.Regexp,
+	kind resource.ImportStateKind) resource.TestStep {
+	importDir := t.TempDir()
+	for _, entry := range readExampleDir(t, dir) {
+		copyExampleFile(t, filepath.Join(dir, entry), importDir)
+	}
+	return resource.TestStep{
+		PreConfig: func() {
+			id, ok := ids[address]
+			if !ok {
+				t.Fatalf("%s imports to %s, which the example did not create", file, address)
+			}
+			rendered := idRE.ReplaceAllString(block, fmt.Sprintf("${1}%q", id))
+			writeExampleFile(t, filepath.Join(importDir, filepath.Base(file)), rendered)
+		},
+		ConfigDirectory:        config.StaticDirectory(importDir),
+		ResourceName:           address,
+		ImportState:            true,
+		ImportStateKind:        kind,
+		ImportStateConfigExact: true,
+	}
 }
 
 // seedExample stores the meters an adopting example finds in Polar (exampleSeeds) and returns their ids; nil for
