@@ -238,7 +238,7 @@ func (b *bench) measureSize(n, run int) error {
 			if largest && rep == 0 && (ws == polar || ws.kind == kindFloorQuiet) {
 				watch = &memoryWatch{}
 			}
-			got, took, err := b.step(ws, n, first && rep == 0, opPlan, planArgs, watch, expectation{readBound: readBound(n, n, 0)})
+			got, took, err := b.step(ws, n, first && rep == 0, opPlan, planArgs, watch, expectation{readBound: readBound(n, n)})
 			if err != nil {
 				return err
 			}
@@ -286,7 +286,7 @@ func (b *bench) measureSize(n, run int) error {
 	}
 
 	// No-op apply, update of every meter, destroy: still T = n + extra for the polar workspace.
-	bound := readBound(n, live, 0)
+	bound := readBound(n, live)
 	others = append([]*workspace{polar}, others...)
 	for _, ws := range others {
 		if _, _, err := b.step(ws, n, first, opNoop, applyArgs, nil, expectation{readBound: bound}); err != nil {
@@ -312,7 +312,7 @@ func (b *bench) measureSize(n, run int) error {
 // extraPlans plans -plan-runs times with T live meters, each plan followed by the same under the rate limit.
 func (b *bench) extraPlans(polar *workspace, n, live int, op string, first bool) error {
 	for rep := range b.o.planRuns {
-		got, took, err := b.step(polar, n, first && rep == 0, op, planArgs, nil, expectation{readBound: readBound(n, live, 0)})
+		got, took, err := b.step(polar, n, first && rep == 0, op, planArgs, nil, expectation{readBound: readBound(n, live)})
 		if err != nil {
 			return err
 		}
@@ -383,7 +383,7 @@ func record(into map[int]map[string]map[string][]time.Duration, n int, op, kind 
 func (b *bench) recordPlan(k planKey, got tally, requests []localpolar.RecordedRequest, took time.Duration) {
 	r := b.plans[k]
 	if r == nil {
-		r = &planResult{bound: readBound(k.n, k.t, 0), requests: got, shape: shape(requests)}
+		r = &planResult{bound: readBound(k.n, k.t), requests: got, shape: shape(requests)}
 		b.plans[k] = r
 		b.planOrder = append(b.planOrder, k)
 	}
