@@ -167,6 +167,17 @@ func (m *meterResourceModel) refresh(ctx context.Context, meter *polar.Meter) di
 	return diags
 }
 
+// equal reports whether m and o hold the same value in every attribute.
+func (m meterResourceModel) equal(o meterResourceModel) bool {
+	a, b := reflect.ValueOf(m), reflect.ValueOf(o)
+	for i := range a.NumField() {
+		if !a.Field(i).Interface().(attr.Value).Equal(b.Field(i).Interface().(attr.Value)) {
+			return false
+		}
+	}
+	return true
+}
+
 // filterFromObject converts a filter group (root or nested) to Polar's form: conditions first, then groups; null is empty.
 func filterFromObject(ctx context.Context, object types.Object) (polar.Filter, diag.Diagnostics) {
 	var group filterModel

@@ -410,8 +410,11 @@ func (r *MeterResource) Read(ctx context.Context, req resource.ReadRequest, resp
 		addAPIError(&resp.Diagnostics, "Cannot read meter", err, nil)
 		return
 	}
+	prior := state
 	resp.Diagnostics.Append(state.refresh(ctx, meter)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	if !state.equal(prior) { // resp.State starts as the state read; Set re-encodes it whole
+		resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	}
 	resp.Diagnostics.Append(saveFloatKeys(ctx, resp.Private, meter)...)
 }
 
