@@ -171,7 +171,9 @@ func (m *meterResourceModel) refresh(ctx context.Context, meter *polar.Meter) di
 func (m meterResourceModel) equal(o meterResourceModel) bool {
 	a, b := reflect.ValueOf(m), reflect.ValueOf(o)
 	for i := range a.NumField() {
-		if !a.Field(i).Interface().(attr.Value).Equal(b.Field(i).Interface().(attr.Value)) {
+		x, xok := a.Field(i).Interface().(attr.Value)
+		y, yok := b.Field(i).Interface().(attr.Value)
+		if !xok || !yok || !x.Equal(y) {
 			return false
 		}
 	}

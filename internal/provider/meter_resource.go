@@ -156,7 +156,9 @@ var meterResourceSchema = schema.Schema{
 // lookups it makes per resource per RPC, about a seventh of a 500-meter plan's provider CPU.
 func withStaticType(a schema.SingleNestedAttribute) schema.SingleNestedAttribute {
 	a.Attributes = withStaticTypes(a.Attributes)
-	a.CustomType = a.GetType().(basetypes.ObjectTypable)
+	if t, ok := a.GetType().(basetypes.ObjectTypable); ok {
+		a.CustomType = t
+	}
 	return a
 }
 
@@ -170,7 +172,9 @@ func withStaticTypes(attributes map[string]schema.Attribute) map[string]schema.A
 		case schema.ListNestedAttribute:
 			a.NestedObject.Attributes = withStaticTypes(a.NestedObject.Attributes)
 			a.NestedObject.CustomType = a.NestedObject.Type()
-			a.CustomType = a.GetType().(basetypes.ListTypable)
+			if t, ok := a.GetType().(basetypes.ListTypable); ok {
+				a.CustomType = t
+			}
 			attribute = a
 		}
 		out[name] = attribute
