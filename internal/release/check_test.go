@@ -208,8 +208,9 @@ var mutations = []mutation{
 		realBinaries: true,
 		mutate: func(t *testing.T, dist, version string, manifest []byte) []byte {
 			amd64, arm64 := Platform{"linux", "amd64"}, Platform{"linux", "arm64"}
-			binary := zipEntries(t, filepath.Join(dist, ZipName(version, amd64)))[BinaryName(version, amd64)]
-			writeZip(t, filepath.Join(dist, ZipName(version, arm64)), map[string][]byte{BinaryName(version, arm64): binary})
+			entries := zipEntries(t, filepath.Join(dist, ZipName(version, arm64)))
+			entries[BinaryName(version, arm64)] = zipEntries(t, filepath.Join(dist, ZipName(version, amd64)))[BinaryName(version, amd64)]
+			writeZip(t, filepath.Join(dist, ZipName(version, arm64)), entries)
 			return manifest
 		},
 		want: `linux_arm64\.zip: GOARCH is "amd64", want "arm64"`,
