@@ -131,7 +131,7 @@ func importAdvice(candidates []polar.Meter) string {
 
 // madeBy reports whether meter is what Polar stores for create, marker aside.
 func madeBy(create polar.MeterCreate, meter polar.Meter) bool {
-	return meter.Name == create.Name && meter.Unit == cmp.Or(create.Unit, polar.UnitScalar) && meter.ArchivedAt == nil &&
+	return meter.Name == create.Name && meter.Unit == cmp.Or(create.Unit, polar.UnitScalar) &&
 		reflect.DeepEqual(meter.CustomLabel, create.CustomLabel) &&
 		effectiveMultiplier(meter.CustomMultiplier) == effectiveMultiplier(create.CustomMultiplier) &&
 		(create.OrganizationID == nil || strings.EqualFold(*create.OrganizationID, meter.OrganizationID)) &&
